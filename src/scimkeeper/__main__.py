@@ -1,0 +1,5 @@
+"""`python -m scimkeeper`: the operator CLI."""
+
+from scimkeeper.cli import main
+
+main()

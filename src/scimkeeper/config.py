@@ -1,0 +1,115 @@
+"""Settings: read once from the environment in an entry point, validated as a whole, then passed down."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+PREFIX = "SCIMKEEPER_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("json", "console")
+
+
+class ConfigError(Exception):
+    """Every problem found in the settings, reported together."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings. `SCIMKEEPER_<FIELD>` in upper case sets each field."""
+
+    database_url: str = "sqlite:///scimkeeper.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str = ""  # empty: http://{host}:{port}
+    log_level: str = "INFO"
+    log_format: str = "json"
+    max_body_bytes: int = 1_048_576
+    default_page_size: int = 100
+    max_page_size: int = 1000
+    db_pool_size: int = 10
+    db_pool_timeout: float = 10.0
+    sqlite_busy_timeout_ms: int = 5000
+
+    @property
+    def base_url(self) -> str:
+        """The public URL of the service, without a trailing slash."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def scim_base_url(self) -> str:
+        return f"{self.base_url}/scim/v2"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Settings from `environ`, then `overrides` (command-line options); ConfigError lists every problem."""
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            name = PREFIX + field.name.upper()
+            raw = environ.get(name)
+            if raw is None or raw == "":
+                continue
+            parse = _PARSERS[str(field.type)]
+            try:
+                values[field.name] = parse(raw)
+            except ValueError:
+                problems.append(f"{name}={raw!r} is not a valid {_TYPE_WORDS[str(field.type)]}")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        problems.extend(settings._problems())
+        if problems:
+            raise ConfigError(problems)
+        return settings
+
+    def _problems(self) -> list[str]:
+        problems = []
+        scheme = self.database_url.split(":", 1)[0].split("+", 1)[0]
+        if scheme not in ("sqlite", "postgresql"):
+            problems.append(
+                f"{PREFIX}DATABASE_URL must start with sqlite:/// or postgresql://, got {self.database_url!r}"
+            )
+        if not 0 < self.port < 65536:
+            problems.append(f"{PREFIX}PORT must be between 1 and 65535, got {self.port}")
+        if self.public_base_url:
+            parts = urlsplit(self.public_base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+                problems.append(
+                    f"{PREFIX}PUBLIC_BASE_URL must be an absolute http(s) URL such as https://scim.example.com, "
+                    f"got {self.public_base_url!r}"
+                )
+        if self.log_level.upper() not in LOG_LEVELS:
+            problems.append(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
+        if self.log_format not in LOG_FORMATS:
+            problems.append(f"{PREFIX}LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
+        for name, value, low in (
+            ("MAX_BODY_BYTES", self.max_body_bytes, 1024),
+            ("DEFAULT_PAGE_SIZE", self.default_page_size, 1),
+            ("MAX_PAGE_SIZE", self.max_page_size, 1),
+            ("DB_POOL_SIZE", self.db_pool_size, 1),
+            ("SQLITE_BUSY_TIMEOUT_MS", self.sqlite_busy_timeout_ms, 0),
+        ):
+            if value < low:
+                problems.append(f"{PREFIX}{name} must be at least {low}, got {value}")
+        if self.default_page_size > self.max_page_size:
+            problems.append(
+                f"{PREFIX}DEFAULT_PAGE_SIZE ({self.default_page_size}) must not exceed "
+                f"{PREFIX}MAX_PAGE_SIZE ({self.max_page_size})"
+            )
+        if self.db_pool_timeout <= 0:
+            problems.append(f"{PREFIX}DB_POOL_TIMEOUT must be positive, got {self.db_pool_timeout}")
+        return problems
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {"str": str, "int": int, "float": float}
+_TYPE_WORDS = {"str": "string", "int": "integer", "float": "number"}

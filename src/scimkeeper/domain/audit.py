@@ -1,0 +1,69 @@
+"""Who changed what: actors and audit entries, recorded in the same transaction as the change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection
+
+from scimkeeper.storage import audit as audit_store
+from scimkeeper.storage.audit import AuditEvent
+
+ActorType = Literal["scim_token", "operator", "admin", "system"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The origin of a change: a SCIM token (with the IdP's User-Agent), the operator's CLI, an admin, a job."""
+
+    type: ActorType
+    id: str | None = None
+    agent: str | None = None
+    request_id: str | None = None
+
+
+OPERATOR = Actor("operator")
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Top-level attributes that differ, as {name: [before, after]} (None where absent)."""
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    }
+
+
+def record(
+    conn: Connection,
+    *,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    account_id: str | None,
+    now: datetime,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    audit_store.insert_event(
+        conn,
+        AuditEvent(
+            account_id=account_id,
+            at=now,
+            actor_type=actor.type,
+            actor_id=actor.id,
+            actor_agent=actor.agent,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            changes=changes,
+            request_id=actor.request_id,
+        ),
+    )
+
+
+def events(conn: Connection, account_id: str, *, since: datetime | None = None) -> list[AuditEvent]:
+    return audit_store.list_events(conn, account_id, since=since)

@@ -1,0 +1,39 @@
+"""Domain errors: what went wrong in the product's terms. The web layer alone turns them into responses."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule violation; `str(error)` is a sentence a person understands."""
+
+
+class AccountNotFound(DomainError):
+    pass
+
+
+class AccountNameTaken(DomainError):
+    pass
+
+
+class InvalidAccountName(DomainError):
+    pass
+
+
+class InvalidPlan(DomainError):
+    pass
+
+
+class EnterpriseRequired(DomainError):
+    """The account's plan does not include SCIM provisioning."""
+
+
+class TokenInvalid(DomainError):
+    """The bearer token is missing, malformed, unknown or revoked."""
+
+
+class MemberNotFound(DomainError):
+    pass
+
+
+class UserNameTaken(DomainError):
+    pass

@@ -1,0 +1,100 @@
+"""SCIM tokens: 256 random bits behind the `skp_` prefix, stored as a SHA-256 hash, one live token per account."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from scimkeeper.domain import audit
+from scimkeeper.domain.accounts import require_enterprise
+from scimkeeper.domain.errors import TokenInvalid
+from scimkeeper.storage import tokens as store
+from scimkeeper.storage.accounts import Account
+from scimkeeper.storage.tokens import Token
+
+PREFIX = "skp_"
+_SECRET_BYTES = 32  # 256 bits
+_SECRET_LENGTH = 43  # base64url of 32 bytes, unpadded
+_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
+# last_used_at is a display hint; writing it on every request would turn each read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+__all__ = ["Token", "authenticate", "generate", "live_token", "record_use"]
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just generated: the plaintext exists only here, to be shown once."""
+
+    token: Token
+    plaintext: str
+
+
+def hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def is_well_formed(candidate: str) -> bool:
+    secret = candidate.removeprefix(PREFIX)
+    return candidate.startswith(PREFIX) and len(secret) == _SECRET_LENGTH and all(ch in _ALPHABET for ch in secret)
+
+
+def generate(conn: Connection, account: Account, *, actor: audit.Actor, now: datetime) -> IssuedToken:
+    """Issue a new token for an Enterprise account and revoke the previous one at once."""
+    require_enterprise(account)
+    plaintext = PREFIX + secrets.token_urlsafe(_SECRET_BYTES)
+    revoked = store.revoke_live_token(conn, account.id, now)
+    token = Token(
+        id=str(uuid.uuid4()),
+        account_id=account.id,
+        token_hash=hash_token(plaintext),
+        last4=plaintext[-4:],
+        created_at=now,
+        revoked_at=None,
+        last_used_at=None,
+    )
+    store.insert_token(conn, token)
+    audit.record(
+        conn,
+        actor=actor,
+        action="token.generated",
+        target_type="token",
+        target_id=token.id,
+        account_id=account.id,
+        now=now,
+        changes={"revoked_token_id": [revoked, None], "last4": [None, token.last4]} if revoked else None,
+    )
+    return IssuedToken(token, plaintext)
+
+
+def authenticate(conn: Connection, candidate: str) -> tuple[Token, Account]:
+    """The live token and its account; TokenInvalid otherwise, EnterpriseRequired for other plans."""
+    if not is_well_formed(candidate):
+        raise TokenInvalid("the bearer token is not a scimkeeper SCIM token")
+    digest = hash_token(candidate)
+    found = store.find_live_token(conn, digest)
+    # The lookup is by hash, so timing reveals nothing of the secret; compare_digest guards the equality anyway.
+    if found is None or not hmac.compare_digest(found[0].token_hash, digest):
+        raise TokenInvalid("the bearer token is unknown or has been revoked")
+    token, account = found
+    require_enterprise(account)
+    return token, account
+
+
+def use_is_stale(token: Token, now: datetime) -> bool:
+    return token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION
+
+
+def record_use(conn: Connection, token: Token, now: datetime) -> None:
+    store.record_use(conn, token.id, now)
+
+
+def live_token(conn: Connection, account: Account) -> Token | None:
+    return store.live_token(conn, account.id)

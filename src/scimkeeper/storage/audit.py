@@ -1,0 +1,39 @@
+"""The audit log: one row per change, written in the transaction of the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from scimkeeper.storage.tables import audit_events
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    account_id: str | None
+    at: datetime
+    actor_type: str
+    actor_id: str | None
+    actor_agent: str | None
+    action: str
+    target_type: str
+    target_id: str | None
+    changes: dict[str, Any] | None
+    request_id: str | None
+
+
+_COLUMNS = tuple(audit_events.c[name] for name in AuditEvent.__dataclass_fields__)
+
+
+def insert_event(conn: Connection, event: AuditEvent) -> None:
+    conn.execute(insert(audit_events).values({c.name: getattr(event, c.name) for c in _COLUMNS}))
+
+
+def list_events(conn: Connection, account_id: str, *, since: datetime | None = None) -> list[AuditEvent]:
+    query = select(*_COLUMNS).where(audit_events.c.account_id == account_id)
+    if since is not None:
+        query = query.where(audit_events.c.at >= since)
+    return [AuditEvent(*row) for row in conn.execute(query.order_by(audit_events.c.at, audit_events.c.id))]

@@ -1,0 +1,87 @@
+"""Engines and transactions: SQLite in WAL mode with `BEGIN IMMEDIATE` writes, PostgreSQL through psycopg 3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+# Execution option that marks a connection as a writer (SQLite: `BEGIN IMMEDIATE`).
+WRITE_OPTION = "scimkeeper_write"
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+class Database:
+    """One engine and the two kinds of transaction the service uses: `read()` and `write()`."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        pool_timeout: float = 10.0,
+        sqlite_busy_timeout_ms: int = 5000,
+    ) -> None:
+        sa_url = make_url(url)
+        if sa_url.drivername in ("postgresql", "postgres"):
+            sa_url = sa_url.set(drivername="postgresql+psycopg")
+        self.url = sa_url
+        self.dialect = sa_url.get_backend_name()
+        options: dict[str, Any] = {
+            "json_serializer": _json_dumps,
+            "json_deserializer": orjson.loads,
+            "pool_timeout": pool_timeout,
+        }
+        if self.dialect == "sqlite":
+            options["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000}
+            options["pool_size"] = pool_size
+        else:
+            options["pool_size"] = pool_size
+            options["max_overflow"] = pool_size
+            options["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(sa_url, **options)
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine, sqlite_busy_timeout_ms)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction: committed on success (nothing to commit), rolled back on error."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: `BEGIN IMMEDIATE` on SQLite, so writers queue instead of failing at commit."""
+        with self.engine.connect() as conn:
+            writer = conn.execution_options(**{WRITE_OPTION: True})
+            with writer.begin():
+                yield writer
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN itself, instead of pysqlite's implicit one.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,123 @@
+"""Accounts, SCIM tokens, members with their e-mail index, and the audit log.
+
+Revision ID: 0001
+Revises:
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from scimkeeper.storage.types import BigId, Json, UtcDateTime
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "accounts",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("name_key", sa.Text(), nullable=False),
+        sa.Column("plan", sa.String(20), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_accounts"),
+        sa.UniqueConstraint("name_key", name="uq_accounts_name_key"),
+    )
+    op.create_table(
+        "scim_tokens",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("account_id", sa.String(36), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("last4", sa.String(4), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("revoked_at", UtcDateTime(), nullable=True),
+        sa.Column("last_used_at", UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_scim_tokens_account_id_accounts"),
+        sa.PrimaryKeyConstraint("id", name="pk_scim_tokens"),
+        sa.UniqueConstraint("token_hash", name="uq_scim_tokens_token_hash"),
+    )
+    op.create_index(
+        "uq_scim_tokens_live_account",
+        "scim_tokens",
+        ["account_id"],
+        unique=True,
+        sqlite_where=sa.text("revoked_at IS NULL"),
+        postgresql_where=sa.text("revoked_at IS NULL"),
+    )
+    op.create_table(
+        "members",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("account_id", sa.String(36), nullable=False),
+        sa.Column("user_name_key", sa.Text(), nullable=True),
+        sa.Column("external_id", sa.Text(), nullable=True),
+        sa.Column("display_name_key", sa.Text(), nullable=True),
+        sa.Column("document", Json, nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.Column("removed_at", UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_members_account_id_accounts"),
+        sa.PrimaryKeyConstraint("id", name="pk_members"),
+    )
+    op.create_index(
+        "uq_members_live_user_name",
+        "members",
+        ["account_id", "user_name_key"],
+        unique=True,
+        sqlite_where=sa.text("removed_at IS NULL"),
+        postgresql_where=sa.text("removed_at IS NULL"),
+    )
+    op.create_index("ix_members_account_id_created_at_id", "members", ["account_id", "created_at", "id"])
+    op.create_index("ix_members_account_id_external_id", "members", ["account_id", "external_id"])
+    op.create_index("ix_members_account_id_display_name_key", "members", ["account_id", "display_name_key"])
+    op.create_index("ix_members_account_id_updated_at", "members", ["account_id", "updated_at"])
+    op.create_table(
+        "member_emails",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("member_id", sa.String(36), nullable=False),
+        sa.Column("account_id", sa.String(36), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("value_key", sa.Text(), nullable=False),
+        sa.Column("type", sa.Text(), nullable=True),
+        sa.Column("is_primary", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_member_emails_account_id_accounts"),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name="fk_member_emails_member_id_members", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_member_emails"),
+    )
+    op.create_index("ix_member_emails_account_id_value_key", "member_emails", ["account_id", "value_key"])
+    op.create_index("ix_member_emails_member_id", "member_emails", ["member_id"])
+    op.create_table(
+        "audit_events",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("account_id", sa.String(36), nullable=True),
+        sa.Column("at", UtcDateTime(), nullable=False),
+        sa.Column("actor_type", sa.String(20), nullable=False),
+        sa.Column("actor_id", sa.Text(), nullable=True),
+        sa.Column("actor_agent", sa.Text(), nullable=True),
+        sa.Column("action", sa.String(40), nullable=False),
+        sa.Column("target_type", sa.String(20), nullable=False),
+        sa.Column("target_id", sa.String(36), nullable=True),
+        sa.Column("changes", Json, nullable=True),
+        sa.Column("request_id", sa.String(64), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_audit_events_account_id_accounts"),
+        sa.PrimaryKeyConstraint("id", name="pk_audit_events"),
+    )
+    op.create_index("ix_audit_events_account_id_at", "audit_events", ["account_id", "at"])
+    op.create_index("ix_audit_events_account_id_target_id", "audit_events", ["account_id", "target_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("audit_events")
+    op.drop_table("member_emails")
+    op.drop_table("members")
+    op.drop_table("scim_tokens")
+    op.drop_table("accounts")

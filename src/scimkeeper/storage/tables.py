@@ -1,0 +1,127 @@
+"""The schema: one MetaData for every table. Migrations in `migrations/` build exactly this (checked in tests).
+
+Filterable SCIM attributes live in normalised columns (`*_key`: case-folded) and in `member_emails`, so filters
+on userName, externalId, emails.value and displayName are index lookups, never scans over the JSON document.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from scimkeeper.storage.types import BigId, Json, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False),
+    Column("plan", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("name_key"),
+)
+
+scim_tokens = Table(
+    "scim_tokens",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("last_used_at", UtcDateTime, nullable=True),
+    UniqueConstraint("token_hash"),
+)
+# At most one live token per account: generating a new one revokes the old in the same transaction.
+Index(
+    "uq_scim_tokens_live_account",
+    scim_tokens.c.account_id,
+    unique=True,
+    sqlite_where=scim_tokens.c.revoked_at.is_(None),
+    postgresql_where=scim_tokens.c.revoked_at.is_(None),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False),
+    # Personal data (the keys and the document); erased when the member is removed, leaving a tombstone.
+    Column("user_name_key", Text, nullable=True),
+    Column("external_id", Text, nullable=True),
+    Column("display_name_key", Text, nullable=True),
+    Column("document", Json, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("removed_at", UtcDateTime, nullable=True),
+)
+# userName is unique per account among members that are not removed: a removed member's name is free again.
+Index(
+    "uq_members_live_user_name",
+    members.c.account_id,
+    members.c.user_name_key,
+    unique=True,
+    sqlite_where=members.c.removed_at.is_(None),
+    postgresql_where=members.c.removed_at.is_(None),
+)
+Index(None, members.c.account_id, members.c.created_at, members.c.id)
+Index(None, members.c.account_id, members.c.external_id)
+Index(None, members.c.account_id, members.c.display_name_key)
+Index(None, members.c.account_id, members.c.updated_at)
+
+member_emails = Table(
+    "member_emails",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("member_id", String(36), ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("value_key", Text, nullable=False),
+    Column("type", Text, nullable=True),
+    Column("is_primary", Boolean, nullable=False),
+)
+Index(None, member_emails.c.account_id, member_emails.c.value_key)
+Index(None, member_emails.c.member_id)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_type", String(20), nullable=False),
+    Column("actor_id", Text, nullable=True),
+    Column("actor_agent", Text, nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("target_type", String(20), nullable=False),
+    Column("target_id", String(36), nullable=True),
+    Column("changes", Json, nullable=True),
+    Column("request_id", String(64), nullable=True),
+)
+Index(None, audit_events.c.account_id, audit_events.c.at)
+Index(None, audit_events.c.account_id, audit_events.c.target_id)

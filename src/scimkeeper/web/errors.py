@@ -1,0 +1,73 @@
+"""Every error becomes a response here and only here: SCIM Error documents (RFC 7644 §3.12), never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from scimkeeper.domain import errors as domain
+from scimkeeper.scim import errors as scim
+from scimkeeper.scim.errors import error_document
+from scimkeeper.web.responses import ScimResponse
+
+log = logging.getLogger("scimkeeper.web")
+
+# Domain errors as (status, scimType). Anything else a SCIM route raises is a bug: 500.
+_DOMAIN_STATUS: dict[type[domain.DomainError], tuple[int, str | None]] = {
+    domain.TokenInvalid: (401, None),
+    domain.EnterpriseRequired: (403, None),
+    domain.MemberNotFound: (404, None),
+    domain.UserNameTaken: (409, "uniqueness"),
+}
+
+_HTTP_DETAILS = {
+    404: "No such SCIM endpoint. The endpoints are /Users, /ServiceProviderConfig, /ResourceTypes and /Schemas.",
+    405: "This endpoint does not accept that HTTP method.",
+    413: "The request body is too large.",
+}
+
+
+def request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+def scim_error_response(status: int, detail: str, scim_type: str | None = None) -> ScimResponse:
+    headers = {"WWW-Authenticate": 'Bearer realm="scimkeeper"'} if status == 401 else None
+    return ScimResponse(error_document(status, detail, scim_type), status_code=status, headers=headers)
+
+
+async def on_scim_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, scim.ScimError)
+    return scim_error_response(exc.status, exc.detail, exc.scim_type)
+
+
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, domain.DomainError)
+    mapped = next((v for k, v in _DOMAIN_STATUS.items() if isinstance(exc, k)), None)
+    if mapped is None:
+        return await on_unexpected_error(request, exc)
+    status, scim_type = mapped
+    return scim_error_response(status, str(exc), scim_type)
+
+
+async def on_http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = _HTTP_DETAILS.get(exc.status_code, str(exc.detail))
+    return scim_error_response(exc.status_code, detail)
+
+
+async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+    rid = request_id(request)
+    log.error("unhandled error", exc_info=exc, extra={"request_id": rid})
+    return scim_error_response(500, f"internal error (request id {rid})")
+
+
+HANDLERS = {
+    scim.ScimError: on_scim_error,
+    domain.DomainError: on_domain_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected_error,
+}

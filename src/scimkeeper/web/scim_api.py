@@ -1,0 +1,272 @@
+"""The SCIM 2.0 HTTP API under /scim/v2 (RFC 7644 §3): Users and the discovery endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import orjson
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from scimkeeper.config import Settings
+from scimkeeper.domain import members, tokens
+from scimkeeper.domain.audit import Actor
+from scimkeeper.scim import discovery, listing
+from scimkeeper.scim.documents import (
+    Meta,
+    parse_attribute_list,
+    parse_resource,
+    render_resource,
+    select_attributes,
+)
+from scimkeeper.scim.errors import (
+    Forbidden,
+    InvalidFilter,
+    InvalidSyntax,
+    NotFound,
+    NotImplementedByServer,
+    UnsupportedMediaType,
+)
+from scimkeeper.scim.schema import ENTERPRISE_USER, USER, USER_RESOURCE
+from scimkeeper.storage.accounts import Account
+from scimkeeper.storage.db import Database
+from scimkeeper.web import auth
+from scimkeeper.web.responses import ScimResponse
+
+T = TypeVar("T")
+Operation = Callable[[Connection, Account, Actor], T]
+
+JSON_MEDIA_TYPES = frozenset({"application/scim+json", "application/json"})
+# Longer than any id this server issues (UUIDs): answered 404 without a database round trip.
+MAX_ID_LENGTH = 64
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+class ScimApi:
+    """Route handlers bound to one deployment's settings, database and clock."""
+
+    def __init__(self, settings: Settings, db: Database, clock: Callable[[], datetime]) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.base = settings.scim_base_url
+        features = discovery.Features(
+            patch=False,
+            filter=False,
+            max_results=settings.max_page_size,
+            sort=False,
+            etag=False,
+            change_password=False,
+            bulk=False,
+            bulk_max_operations=0,
+            bulk_max_payload_size=0,
+            cursor_pagination=False,
+            index_pagination=True,
+            default_page_size=settings.default_page_size,
+            max_page_size=settings.max_page_size,
+            cursor_timeout_seconds=0,
+            documentation_uri=None,
+        )
+        self.service_provider_config = discovery.service_provider_config(features, base_url=self.base)
+        self.resource_types = discovery.resource_type_documents([USER_RESOURCE], base_url=self.base)
+        self.schemas = discovery.schema_documents([USER, ENTERPRISE_USER], base_url=self.base)
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/Users", self.list_users, methods=["GET"]),
+            Route("/Users", self.create_user, methods=["POST"]),
+            Route("/Users/{id}", self.get_user, methods=["GET"]),
+            Route("/Users/{id}", self.replace_user, methods=["PUT"]),
+            Route("/Users/{id}", self.patch_user, methods=["PATCH"]),
+            Route("/Users/{id}", self.delete_user, methods=["DELETE"]),
+            Route("/ServiceProviderConfig", self.get_service_provider_config, methods=["GET"]),
+            Route("/ResourceTypes", self.list_resource_types, methods=["GET"]),
+            Route("/ResourceTypes/{id}", self.get_resource_type, methods=["GET"]),
+            Route("/Schemas", self.list_schemas, methods=["GET"]),
+            Route("/Schemas/{id}", self.get_schema, methods=["GET"]),
+            Route("/Me", not_implemented("/Me is not supported: SCIM tokens identify an account, not a user.")),
+            Route("/Bulk", not_implemented("Bulk operations are not supported yet."), methods=["POST"]),
+        ]
+
+    # --- plumbing -------------------------------------------------------------------------------------------
+
+    async def _run(self, request: Request, operation: Operation[T], *, write: bool) -> T:
+        """Authenticate and run `operation` in one transaction, in the thread pool."""
+        now = self.clock()
+        authorization = request.headers.get("authorization")
+        agent = request.headers.get("user-agent")
+        request_id = request.scope.get("state", {}).get("request_id")
+
+        def work() -> T:
+            with self.db.write() if write else self.db.read() as conn:
+                token, account, stale = auth.authenticate(conn, authorization, now)
+                request.state.account_id = account.id
+                if stale and write:
+                    tokens.record_use(conn, token, now)
+                    stale = False
+                result = operation(conn, account, Actor("scim_token", token.id, agent, request_id))
+            if stale:
+                with self.db.write() as conn:
+                    tokens.record_use(conn, token, now)
+            return result
+
+        return await run_in_threadpool(work)
+
+    def _location(self, member_id: str) -> str:
+        return f"{self.base}/Users/{member_id}"
+
+    def _render(self, member: members.Member, request: Request) -> dict[str, Any]:
+        meta = Meta("User", member.created_at, member.updated_at, self._location(member.id), etag(member.version))
+        resource = render_resource(
+            {**member.document, "active": member.active}, resource_type=USER_RESOURCE, id=member.id, meta=meta
+        )
+        attributes = parse_attribute_list(request.query_params.get("attributes"))
+        excluded = parse_attribute_list(request.query_params.get("excludedAttributes"))
+        if attributes or excluded:
+            return select_attributes(resource, USER_RESOURCE, attributes=attributes, excluded=excluded)
+        return resource
+
+    def _member_response(self, member: members.Member, request: Request, status: int = 200) -> Response:
+        headers = {"ETag": etag(member.version)}
+        if status == 201:
+            headers["Location"] = self._location(member.id)
+        return ScimResponse(self._render(member, request), status_code=status, headers=headers)
+
+    # --- Users ----------------------------------------------------------------------------------------------
+
+    async def list_users(self, request: Request) -> Response:
+        params = request.query_params
+        if "filter" in params:
+            raise InvalidFilter("Filtering is not supported yet.")
+        page = listing.parse_index_paging(
+            params.get("startIndex"),
+            params.get("count"),
+            default_count=self.settings.default_page_size,
+            max_count=self.settings.max_page_size,
+        )
+
+        def operation(conn: Connection, account: Account, _actor: Actor) -> tuple[int, list[members.Member]]:
+            return members.list_page(conn, account, offset=page.start_index - 1, limit=page.count)
+
+        total, found = await self._run(request, operation, write=False)
+        resources = [self._render(member, request) for member in found]
+        return ScimResponse(listing.list_response(resources, total_results=total, start_index=page.start_index))
+
+    async def create_user(self, request: Request) -> Response:
+        body = await request.body()
+
+        def operation(conn: Connection, account: Account, actor: Actor) -> members.Member:
+            document = parse_resource(json_body(request, body), USER_RESOURCE)
+            return members.provision(conn, account, document, actor=actor, now=self.clock())
+
+        member = await self._run(request, operation, write=True)
+        return self._member_response(member, request, status=201)
+
+    async def get_user(self, request: Request) -> Response:
+        member_id = resource_id(request)
+
+        def operation(conn: Connection, account: Account, _actor: Actor) -> members.Member:
+            return members.get(conn, account, member_id)
+
+        return self._member_response(await self._run(request, operation, write=False), request)
+
+    async def replace_user(self, request: Request) -> Response:
+        member_id = resource_id(request)
+        body = await request.body()
+
+        def operation(conn: Connection, account: Account, actor: Actor) -> members.Member:
+            document = parse_resource(json_body(request, body), USER_RESOURCE)
+            return members.replace(conn, account, member_id, document, actor=actor, now=self.clock())
+
+        return self._member_response(await self._run(request, operation, write=True), request)
+
+    async def patch_user(self, request: Request) -> Response:
+        member_id = resource_id(request)
+
+        await self._run(request, lambda conn, account, _actor: members.get(conn, account, member_id), write=False)
+        raise NotImplementedByServer("PATCH is not supported yet; use PUT to change a user.")
+
+    async def delete_user(self, request: Request) -> Response:
+        member_id = resource_id(request)
+
+        def operation(conn: Connection, account: Account, actor: Actor) -> None:
+            members.remove(conn, account, member_id, actor=actor, now=self.clock())
+
+        await self._run(request, operation, write=True)
+        return Response(status_code=204)
+
+    # --- discovery (RFC 7644 §4) ----------------------------------------------------------------------------
+
+    async def _discovery(self, request: Request, document: dict[str, Any]) -> Response:
+        refuse_filter(request)
+        await self._run(request, lambda _conn, _account, _actor: None, write=False)
+        return ScimResponse(document)
+
+    async def get_service_provider_config(self, request: Request) -> Response:
+        return await self._discovery(request, self.service_provider_config)
+
+    async def list_resource_types(self, request: Request) -> Response:
+        return await self._discovery(
+            request,
+            listing.list_response(self.resource_types, total_results=len(self.resource_types), start_index=1),
+        )
+
+    async def get_resource_type(self, request: Request) -> Response:
+        return await self._discovery(
+            request, find_by_id(self.resource_types, request.path_params["id"], "resource type")
+        )
+
+    async def list_schemas(self, request: Request) -> Response:
+        return await self._discovery(
+            request, listing.list_response(self.schemas, total_results=len(self.schemas), start_index=1)
+        )
+
+    async def get_schema(self, request: Request) -> Response:
+        return await self._discovery(request, find_by_id(self.schemas, request.path_params["id"], "schema"))
+
+
+def not_implemented(detail: str) -> Callable[[Request], Any]:
+    async def endpoint(_request: Request) -> Response:
+        raise NotImplementedByServer(detail)
+
+    return endpoint
+
+
+def resource_id(request: Request) -> str:
+    member_id: str = request.path_params["id"]
+    if len(member_id) > MAX_ID_LENGTH:
+        raise NotFound(f"no user with id {member_id[:MAX_ID_LENGTH]!r}...")
+    return member_id
+
+
+def json_body(request: Request, body: bytes) -> Any:
+    """The JSON document of a request whose Content-Type is SCIM or plain JSON (a missing one is tolerated)."""
+    content_type = request.headers.get("content-type")
+    if content_type is not None and content_type.split(";", 1)[0].strip().lower() not in JSON_MEDIA_TYPES:
+        raise UnsupportedMediaType(
+            f"Content-Type {content_type!r} is not supported; send application/scim+json or application/json."
+        )
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidSyntax(f"The request body is not valid JSON: {exc}.") from None
+
+
+def refuse_filter(request: Request) -> None:
+    if "filter" in request.query_params:
+        raise Forbidden("Discovery endpoints do not accept a filter (RFC 7644 §4).")
+
+
+def find_by_id(documents: list[dict[str, Any]], wanted: str, what: str) -> dict[str, Any]:
+    for document in documents:
+        if str(document["id"]).lower() == wanted.lower():
+            return document
+    raise NotFound(f"no {what} with id {wanted!r}")

@@ -1,0 +1,197 @@
+"""Members: provision, read, replace, remove and list on both databases, isolated per account."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, select
+
+from scimkeeper.domain import accounts, audit, members
+from scimkeeper.domain.audit import OPERATOR
+from scimkeeper.domain.errors import MemberNotFound, UserNameTaken
+from scimkeeper.scim.documents import parse_resource
+from scimkeeper.scim.schema import USER_RESOURCE
+from scimkeeper.storage.accounts import Account
+from scimkeeper.storage.db import Database
+from scimkeeper.storage.tables import member_emails
+from tests.integration.conftest import NOW
+
+
+def user(user_name: str, **extra: Any) -> dict[str, Any]:
+    body = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "name": {"givenName": "Ada", "familyName": "Lovelace"},
+        "emails": [{"value": user_name, "type": "work", "primary": True}],
+        **extra,
+    }
+    return parse_resource(body, USER_RESOURCE)
+
+
+def test_provisioned_member_reads_back_with_active_default_true(conn: Connection, account: Account) -> None:
+    """An absent `active` provisions an active member; the document round-trips."""
+    member = members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    found = members.get(conn, account, member.id)
+    assert found == member
+    assert (found.active, found.version, found.created_at) == (True, 1, NOW)
+    assert found.document["name"] == {"givenName": "Ada", "familyName": "Lovelace"}
+    assert "active" not in found.document
+
+
+def test_user_name_is_unique_case_insensitively(conn: Connection, account: Account) -> None:
+    """A second member whose userName differs only in case is refused."""
+    members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    with pytest.raises(UserNameTaken, match=r"ADA@acme\.com"):
+        members.provision(conn, account, user("ADA@acme.com"), actor=OPERATOR, now=NOW)
+
+
+def test_same_user_name_in_two_accounts_is_allowed(conn: Connection, account: Account) -> None:
+    """Uniqueness is per account."""
+    other = accounts.create(conn, "Globex", plan=accounts.ENTERPRISE, actor=OPERATOR, now=NOW)
+    members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    assert members.provision(conn, other, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+
+
+def test_member_of_another_account_is_not_found(conn: Connection, account: Account) -> None:
+    """A member id from another account behaves exactly like a missing id."""
+    other = accounts.create(conn, "Globex", plan=accounts.ENTERPRISE, actor=OPERATOR, now=NOW)
+    theirs = members.provision(conn, other, user("eve@globex.com"), actor=OPERATOR, now=NOW)
+    with pytest.raises(MemberNotFound):
+        members.get(conn, account, theirs.id)
+    with pytest.raises(MemberNotFound):
+        members.replace(conn, account, theirs.id, user("eve@acme.com"), actor=OPERATOR, now=NOW)
+    with pytest.raises(MemberNotFound):
+        members.remove(conn, account, theirs.id, actor=OPERATOR, now=NOW)
+    assert members.get(conn, other, theirs.id) == theirs
+
+
+def test_replace_changes_the_document_and_bumps_the_version(conn: Connection, account: Account) -> None:
+    """PUT semantics: omitted attributes are cleared; version and lastModified move."""
+    member = members.provision(conn, account, user("ada@acme.com", title="Countess"), actor=OPERATOR, now=NOW)
+    later = NOW + timedelta(minutes=5)
+    changed = members.replace(conn, account, member.id, user("ada@acme.com"), actor=OPERATOR, now=later)
+    assert "title" not in changed.document
+    assert (changed.version, changed.updated_at, changed.created_at) == (2, later, NOW)
+    assert members.get(conn, account, member.id) == changed
+
+
+def test_replace_without_active_keeps_the_state(conn: Connection, account: Account) -> None:
+    """A PUT that omits `active` never deactivates anyone."""
+    member = members.provision(conn, account, user("ada@acme.com", active=False), actor=OPERATOR, now=NOW)
+    changed = members.replace(conn, account, member.id, user("ada@acme.com", title="X"), actor=OPERATOR, now=NOW)
+    assert changed.active is False
+
+
+def test_replace_with_identical_content_changes_nothing(conn: Connection, account: Account) -> None:
+    """No version bump and no audit entry when nothing changes."""
+    member = members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    before = len(audit.events(conn, account.id))
+    same = members.replace(conn, account, member.id, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    assert same.version == 1
+    assert len(audit.events(conn, account.id)) == before
+
+
+def test_replace_to_a_taken_user_name_is_refused(conn: Connection, account: Account) -> None:
+    """Renaming onto another live member's userName is a uniqueness conflict."""
+    members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    bob = members.provision(conn, account, user("bob@acme.com"), actor=OPERATOR, now=NOW)
+    with pytest.raises(UserNameTaken):
+        members.replace(conn, account, bob.id, user("Ada@Acme.com"), actor=OPERATOR, now=NOW)
+
+
+def test_removed_member_is_gone_and_its_user_name_is_free(conn: Connection, account: Account) -> None:
+    """After removal: not found, not listed, not counted, and the name can be provisioned again."""
+    member = members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    members.remove(conn, account, member.id, actor=OPERATOR, now=NOW)
+    with pytest.raises(MemberNotFound):
+        members.get(conn, account, member.id)
+    with pytest.raises(MemberNotFound):
+        members.remove(conn, account, member.id, actor=OPERATOR, now=NOW)
+    assert members.list_page(conn, account, offset=0, limit=10) == (0, [])
+    again = members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    assert again.id != member.id
+
+
+def test_removal_erases_personal_data_and_keeps_a_tombstone(conn: Connection, account: Account) -> None:
+    """The row keeps its id and dates; document, keys and e-mail rows are erased."""
+    member = members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    members.remove(conn, account, member.id, actor=OPERATOR, now=NOW)
+    from scimkeeper.storage.tables import members as members_table  # noqa: PLC0415
+
+    row = conn.execute(select(members_table).where(members_table.c.id == member.id)).one()
+    assert (row.document, row.user_name_key, row.external_id, row.removed_at) == ({}, None, None, NOW)
+    assert conn.execute(select(member_emails).where(member_emails.c.member_id == member.id)).all() == []
+
+
+def test_emails_are_indexed_case_folded(conn: Connection, account: Account) -> None:
+    """Each e-mail value gets an index row with its type and primary flag."""
+    member = members.provision(
+        conn,
+        account,
+        user(
+            "ada@acme.com",
+            emails=[{"value": "Ada@ACME.com", "type": "work", "primary": True}, {"value": "a@b.io"}],
+        ),
+        actor=OPERATOR,
+        now=NOW,
+    )
+    rows = conn.execute(
+        select(member_emails.c.value_key, member_emails.c.type, member_emails.c.is_primary)
+        .where(member_emails.c.member_id == member.id)
+        .order_by(member_emails.c.position)
+    ).all()
+    assert [tuple(r) for r in rows] == [("ada@acme.com", "work", True), ("a@b.io", None, False)]
+
+
+def test_list_pages_in_creation_order_with_totals(conn: Connection, account: Account) -> None:
+    """Pages follow creation time then id; the total counts every live member."""
+    created = [
+        members.provision(conn, account, user(f"u{i}@acme.com"), actor=OPERATOR, now=NOW + timedelta(seconds=i))
+        for i in range(5)
+    ]
+    total, first = members.list_page(conn, account, offset=0, limit=2)
+    _, rest = members.list_page(conn, account, offset=2, limit=10)
+    assert total == 5
+    assert [m.id for m in first + rest] == [m.id for m in created]
+    assert members.list_page(conn, account, offset=0, limit=0) == (5, [])
+    assert members.list_page(conn, account, offset=7, limit=3) == (5, [])
+
+
+def test_every_change_is_audited_with_a_diff(conn: Connection, account: Account) -> None:
+    """Provision, replace and remove each leave one audit entry naming the actor."""
+    actor = audit.Actor("scim_token", "tok-1", "Okta SCIM Client", "req-1")
+    member = members.provision(conn, account, user("ada@acme.com"), actor=actor, now=NOW)
+    members.replace(conn, account, member.id, user("ada@acme.com", title="Dr"), actor=actor, now=NOW)
+    members.remove(conn, account, member.id, actor=actor, now=NOW)
+    entries = [e for e in audit.events(conn, account.id) if e.target_id == member.id]
+    assert [e.action for e in entries] == ["member.provisioned", "member.replaced", "member.removed"]
+    assert entries[1].changes == {"title": [None, "Dr"]}
+    assert {(e.actor_id, e.actor_agent, e.request_id) for e in entries} == {("tok-1", "Okta SCIM Client", "req-1")}
+
+
+def test_concurrent_creates_of_one_user_name_yield_exactly_one_member(db: Database) -> None:
+    """The database constraint decides between racing transactions: one wins, the others conflict."""
+    with db.write() as conn:
+        account = accounts.create(conn, f"race-{uuid.uuid4()}", plan="enterprise", actor=OPERATOR, now=NOW)
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def create() -> None:
+        barrier.wait()
+        try:
+            with db.write() as conn:
+                members.provision(conn, account, user("same@acme.com"), actor=OPERATOR, now=NOW)
+            outcomes.append("created")
+        except UserNameTaken:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["created"]
