@@ -81,6 +81,6 @@ def create_app(settings: Settings, db: Database, clock: Callable[[], datetime] =
     app = Starlette(
         routes=[Mount("/scim/v2", routes=scim.routes())],
         exception_handlers=HANDLERS,
-        max_body_size=settings.max_body_bytes,
     )
+    app.router.redirect_slashes = False  # RequestContext already normalised the path; a redirect would lose a POST
     return RequestContext(app)

@@ -26,7 +26,6 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], tuple[int, str | None]] = {
 _HTTP_DETAILS = {
     404: "No such SCIM endpoint. The endpoints are /Users, /ServiceProviderConfig, /ResourceTypes and /Schemas.",
     405: "This endpoint does not accept that HTTP method.",
-    413: "The request body is too large.",
 }
 
 

@@ -30,6 +30,7 @@ from scimkeeper.scim.errors import (
     InvalidSyntax,
     NotFound,
     NotImplementedByServer,
+    PayloadTooLarge,
     UnsupportedMediaType,
 )
 from scimkeeper.scim.schema import ENTERPRISE_USER, USER, USER_RESOURCE
@@ -161,7 +162,7 @@ class ScimApi:
         return ScimResponse(listing.list_response(resources, total_results=total, start_index=page.start_index))
 
     async def create_user(self, request: Request) -> Response:
-        body = await request.body()
+        body = await read_body(request, self.settings.max_body_bytes)
 
         def operation(conn: Connection, account: Account, actor: Actor) -> members.Member:
             document = parse_resource(json_body(request, body), USER_RESOURCE)
@@ -180,7 +181,7 @@ class ScimApi:
 
     async def replace_user(self, request: Request) -> Response:
         member_id = resource_id(request)
-        body = await request.body()
+        body = await read_body(request, self.settings.max_body_bytes)
 
         def operation(conn: Connection, account: Account, actor: Actor) -> members.Member:
             document = parse_resource(json_body(request, body), USER_RESOURCE)
@@ -258,6 +259,21 @@ def json_body(request: Request, body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise InvalidSyntax(f"The request body is not valid JSON: {exc}.") from None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is {int(declared)} bytes; the limit is {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def refuse_filter(request: Request) -> None:
