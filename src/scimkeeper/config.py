@@ -34,6 +34,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     default_page_size: int = 100
     max_page_size: int = 1000
+    cursor_timeout_seconds: int = 3600
     db_pool_size: int = 10
     db_pool_timeout: float = 10.0
     sqlite_busy_timeout_ms: int = 5000
@@ -96,6 +97,7 @@ class Settings:
             ("MAX_BODY_BYTES", self.max_body_bytes, 1024),
             ("DEFAULT_PAGE_SIZE", self.default_page_size, 1),
             ("MAX_PAGE_SIZE", self.max_page_size, 1),
+            ("CURSOR_TIMEOUT_SECONDS", self.cursor_timeout_seconds, 1),
             ("DB_POOL_SIZE", self.db_pool_size, 1),
             ("SQLITE_BUSY_TIMEOUT_MS", self.sqlite_busy_timeout_ms, 0),
         ):

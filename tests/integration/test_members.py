@@ -140,7 +140,7 @@ def test_emails_are_indexed_case_folded(conn: Connection, account: Account) -> N
         now=NOW,
     )
     rows = conn.execute(
-        select(member_emails.c.value_key, member_emails.c.type, member_emails.c.is_primary)
+        select(member_emails.c.value_key, member_emails.c.type_key, member_emails.c.is_primary)
         .where(member_emails.c.member_id == member.id)
         .order_by(member_emails.c.position)
     ).all()

@@ -67,13 +67,21 @@ def list_response(
     resources: Sequence[Mapping[str, Any]],
     *,
     total_results: int,
-    start_index: int,
+    start_index: int | None,
+    next_cursor: str | None = None,
+    previous_cursor: str | None = None,
 ) -> dict[str, Any]:
-    """Build a ListResponse; `Resources` is present even when empty."""
-    return {
-        "schemas": [LIST_RESPONSE_URN],
-        "totalResults": total_results,
-        "startIndex": start_index,
-        "itemsPerPage": len(resources),
-        "Resources": [dict(resource) for resource in resources],
-    }
+    """Build a ListResponse; `Resources` is present even when empty.
+
+    Index paging gives `start_index`; cursor paging (RFC 9865) gives None and the cursors that exist.
+    """
+    response: dict[str, Any] = {"schemas": [LIST_RESPONSE_URN], "totalResults": total_results}
+    if start_index is not None:
+        response["startIndex"] = start_index
+    response["itemsPerPage"] = len(resources)
+    if next_cursor is not None:
+        response["nextCursor"] = next_cursor
+    if previous_cursor is not None:
+        response["previousCursor"] = previous_cursor
+    response["Resources"] = [dict(resource) for resource in resources]
+    return response

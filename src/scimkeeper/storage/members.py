@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from scimkeeper.scim.keys import fold
+from scimkeeper.scim.filter import AttrPath, Filter
+from scimkeeper.scim.filter_sql import ChildTable, Layout, compile_filter, sort_key
+from scimkeeper.scim.keys import search_document
+from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.errors import UniqueViolation
 from scimkeeper.storage.tables import member_emails, members
 
@@ -42,24 +45,26 @@ def _member(row: Sequence[Any]) -> Member:
     return Member(*row)
 
 
-def _index_columns(document: Mapping[str, Any]) -> dict[str, Any]:
-    display_name = document.get("displayName")
+def _index_columns(member: Member) -> dict[str, Any]:
+    search = search_document({**member.document, "active": member.active}, USER_RESOURCE)
     return {
-        "user_name_key": fold(document["userName"]),
-        "external_id": document.get("externalId"),
-        "display_name_key": fold(display_name) if isinstance(display_name, str) else None,
+        "user_name_key": search["userName"],
+        "external_id": search.get("externalId"),
+        "display_name_key": search.get("displayName"),
+        "search_document": search,
     }
 
 
-def _email_rows(member: Member) -> list[dict[str, Any]]:
-    emails: Sequence[Mapping[str, Any]] = member.document.get("emails", ())
+def _email_rows(member: Member, search: Mapping[str, Any]) -> list[dict[str, Any]]:
+    emails: Sequence[Mapping[str, Any]] = search.get("emails", ())
     return [
         {
             "member_id": member.id,
             "account_id": member.account_id,
             "position": position,
-            "value_key": fold(email["value"]),
-            "type": email.get("type"),
+            "value_key": email["value"],
+            "type_key": email.get("type"),
+            "display_key": email.get("display"),
             "is_primary": bool(email.get("primary", False)),
         }
         for position, email in enumerate(emails)
@@ -69,6 +74,7 @@ def _email_rows(member: Member) -> list[dict[str, Any]]:
 
 def insert_member(conn: Connection, member: Member) -> None:
     """Insert a new member; raise UniqueViolation when a live member of the account has the same userName."""
+    indexed = _index_columns(member)
     try:
         conn.execute(
             insert(members).values(
@@ -79,18 +85,19 @@ def insert_member(conn: Connection, member: Member) -> None:
                 version=member.version,
                 created_at=member.created_at,
                 updated_at=member.updated_at,
-                **_index_columns(member.document),
+                **indexed,
             )
         )
     except IntegrityError as exc:
         raise UniqueViolation("members.userName") from exc
-    rows = _email_rows(member)
+    rows = _email_rows(member, indexed["search_document"])
     if rows:
         conn.execute(insert(member_emails), rows)
 
 
 def update_member(conn: Connection, member: Member) -> None:
     """Store a changed member (document, active, version, updated_at) and its e-mail index."""
+    indexed = _index_columns(member)
     try:
         conn.execute(
             update(members)
@@ -100,13 +107,13 @@ def update_member(conn: Connection, member: Member) -> None:
                 active=member.active,
                 version=member.version,
                 updated_at=member.updated_at,
-                **_index_columns(member.document),
+                **indexed,
             )
         )
     except IntegrityError as exc:
         raise UniqueViolation("members.userName") from exc
     conn.execute(delete(member_emails).where(member_emails.c.member_id == member.id))
-    rows = _email_rows(member)
+    rows = _email_rows(member, indexed["search_document"])
     if rows:
         conn.execute(insert(member_emails), rows)
 
@@ -130,6 +137,7 @@ def remove_member(conn: Connection, account_id: str, member_id: str, now: dateti
             external_id=None,
             display_name_key=None,
             document={},
+            search_document={},
             active=False,
             removed_at=now,
             updated_at=now,
@@ -139,18 +147,114 @@ def remove_member(conn: Connection, account_id: str, member_id: str, now: dateti
     return result.rowcount == 1
 
 
-def count_members(conn: Connection, account_id: str) -> int:
-    query = select(func.count()).select_from(members).where(members.c.account_id == account_id, _LIVE)
+@dataclass(frozen=True)
+class Listing:
+    """Which live members a list request selects, and in which order (creation time, then id, by default)."""
+
+    filter: Filter | None = None
+    sort_by: AttrPath | None = None
+    descending: bool = False
+
+
+Position = tuple[Any, str]  # (sort key value, id) of a member in a listing's order
+
+
+def layout(dialect: str, account_id: str) -> Layout:
+    """Where each User attribute lives, for the filter and sort compiler."""
+    return Layout(
+        dialect=dialect,
+        id=members.c.id,
+        search_document=members.c.search_document,
+        columns={
+            ("id",): members.c.id,
+            ("externalId",): members.c.external_id,
+            ("userName",): members.c.user_name_key,
+            ("displayName",): members.c.display_name_key,
+            ("active",): members.c.active,
+            ("meta", "created"): members.c.created_at,
+            ("meta", "lastModified"): members.c.updated_at,
+        },
+        children={
+            "emails": ChildTable(
+                table=member_emails,
+                parent_id=member_emails.c.member_id,
+                scope=member_emails.c.account_id == account_id,
+                columns={
+                    "value": member_emails.c.value_key,
+                    "type": member_emails.c.type_key,
+                    "display": member_emails.c.display_key,
+                    "primary": member_emails.c.is_primary,
+                },
+                primary=member_emails.c.is_primary,
+                position=member_emails.c.position,
+            )
+        },
+    )
+
+
+def _where(conn: Connection, account_id: str, listing: Listing) -> list[ColumnElement[bool]]:
+    clauses = [members.c.account_id == account_id, _LIVE]
+    if listing.filter is not None:
+        clauses.append(compile_filter(listing.filter, USER_RESOURCE, layout(conn.dialect.name, account_id)))
+    return clauses
+
+
+def _sort_key(conn: Connection, account_id: str, listing: Listing) -> ColumnElement[Any]:
+    if listing.sort_by is None:
+        return members.c.created_at
+    return sort_key(listing.sort_by, USER_RESOURCE, layout(conn.dialect.name, account_id))
+
+
+def _order(key: ColumnElement[Any], descending: bool) -> list[Any]:
+    """Nulls sort as the greatest value; the id breaks ties."""
+    if descending:
+        return [key.desc().nulls_first(), members.c.id.desc()]
+    return [key.asc().nulls_last(), members.c.id.asc()]
+
+
+def _after(key: ColumnElement[Any], position: Position, descending: bool) -> ColumnElement[bool]:
+    """Rows strictly after `position` in the order `_order(key, descending)`."""
+    value, member_id = position
+    if not descending:
+        if value is None:
+            return and_(key.is_(None), members.c.id > member_id)
+        return or_(key > value, and_(key == value, members.c.id > member_id), key.is_(None))
+    if value is None:
+        return or_(key.is_not(None), and_(key.is_(None), members.c.id < member_id))
+    return and_(key.is_not(None), or_(key < value, and_(key == value, members.c.id < member_id)))
+
+
+def count_members(conn: Connection, account_id: str, listing: Listing) -> int:
+    query = select(func.count()).select_from(members).where(*_where(conn, account_id, listing))
     return int(conn.execute(query).scalar_one())
 
 
-def page_members(conn: Connection, account_id: str, *, offset: int, limit: int) -> list[Member]:
-    """Live members in creation order (then id), the one stable order of index paging."""
-    query = (
-        select(*_COLUMNS)
-        .where(members.c.account_id == account_id, _LIVE)
-        .order_by(members.c.created_at, members.c.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return [_member(row) for row in conn.execute(query)]
+def page_members(conn: Connection, account_id: str, listing: Listing, *, offset: int, limit: int) -> list[Member]:
+    """One page by position (index paging). The ids come first from the index, then their rows."""
+    key = _sort_key(conn, account_id, listing)
+    ids = select(members.c.id).where(*_where(conn, account_id, listing)).order_by(*_order(key, listing.descending))
+    return _fetch(conn, list(conn.execute(ids.offset(offset).limit(limit)).scalars()))
+
+
+def seek_members(
+    conn: Connection, account_id: str, listing: Listing, *, after: Position | None, limit: int, backwards: bool = False
+) -> list[tuple[Member, Position]]:
+    """Up to `limit` members after (or, backwards, before) a position, each with its own position (cursors)."""
+    key = _sort_key(conn, account_id, listing)
+    descending = listing.descending != backwards
+    query = select(members.c.id, key).where(*_where(conn, account_id, listing))
+    if after is not None:
+        query = query.where(_after(key, after, descending))
+    rows = list(conn.execute(query.order_by(*_order(key, descending)).limit(limit)).all())
+    if backwards:
+        rows.reverse()
+    found = {member.id: member for member in _fetch(conn, [row[0] for row in rows])}
+    return [(found[row[0]], (row[1], row[0])) for row in rows]
+
+
+def _fetch(conn: Connection, ids: list[str]) -> list[Member]:
+    """The members with these ids, in the given order."""
+    if not ids:
+        return []
+    rows = {row[0]: _member(row) for row in conn.execute(select(*_COLUMNS).where(members.c.id.in_(ids)))}
+    return [rows[member_id] for member_id in ids]

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from scimkeeper.storage.types import BigId, Json, UtcDateTime
+from scimkeeper.storage.types import BigId, Json, KeyText, UtcDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -69,11 +69,13 @@ members = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False),
-    # Personal data (the keys and the document); erased when the member is removed, leaving a tombstone.
-    Column("user_name_key", Text, nullable=True),
-    Column("external_id", Text, nullable=True),
-    Column("display_name_key", Text, nullable=True),
+    # Personal data (the keys and the documents); erased when the member is removed, leaving a tombstone.
+    Column("user_name_key", KeyText, nullable=True),
+    Column("external_id", KeyText, nullable=True),
+    Column("display_name_key", KeyText, nullable=True),
     Column("document", Json, nullable=False),
+    # The document with case-insensitive strings folded: what filters on non-indexed attributes read.
+    Column("search_document", Json, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -93,6 +95,7 @@ Index(None, members.c.account_id, members.c.created_at, members.c.id)
 Index(None, members.c.account_id, members.c.external_id)
 Index(None, members.c.account_id, members.c.display_name_key)
 Index(None, members.c.account_id, members.c.updated_at)
+Index(None, members.c.account_id, members.c.active)
 
 member_emails = Table(
     "member_emails",
@@ -101,8 +104,9 @@ member_emails = Table(
     Column("member_id", String(36), ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("value_key", Text, nullable=False),
-    Column("type", Text, nullable=True),
+    Column("value_key", KeyText, nullable=False),
+    Column("type_key", KeyText, nullable=True),
+    Column("display_key", KeyText, nullable=True),
     Column("is_primary", Boolean, nullable=False),
 )
 Index(None, member_emails.c.account_id, member_emails.c.value_key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 
@@ -32,3 +32,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Comparison keys: code-point order on both databases (SQLite's BINARY; PostgreSQL's "C" collation, which also
+# lets `LIKE 'prefix%'` use the B-tree index).
+KeyText = Text().with_variant(Text(collation="C"), "postgresql")

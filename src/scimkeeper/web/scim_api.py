@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from scimkeeper.config import Settings
 from scimkeeper.domain import members, tokens
 from scimkeeper.domain.audit import Actor
-from scimkeeper.scim import discovery, listing
+from scimkeeper.scim import discovery, listing, query
 from scimkeeper.scim.documents import (
     Meta,
     parse_attribute_list,
@@ -26,7 +26,6 @@ from scimkeeper.scim.documents import (
 )
 from scimkeeper.scim.errors import (
     Forbidden,
-    InvalidFilter,
     InvalidSyntax,
     NotFound,
     NotImplementedByServer,
@@ -59,21 +58,22 @@ class ScimApi:
         self.db = db
         self.clock = clock
         self.base = settings.scim_base_url
+        self.limits = query.QueryLimits(default_count=settings.default_page_size, max_count=settings.max_page_size)
         features = discovery.Features(
             patch=False,
-            filter=False,
+            filter=True,
             max_results=settings.max_page_size,
-            sort=False,
+            sort=True,
             etag=False,
             change_password=False,
             bulk=False,
             bulk_max_operations=0,
             bulk_max_payload_size=0,
-            cursor_pagination=False,
+            cursor_pagination=True,
             index_pagination=True,
             default_page_size=settings.default_page_size,
             max_page_size=settings.max_page_size,
-            cursor_timeout_seconds=0,
+            cursor_timeout_seconds=settings.cursor_timeout_seconds,
             documentation_uri=None,
         )
         self.service_provider_config = discovery.service_provider_config(features, base_url=self.base)
@@ -84,6 +84,8 @@ class ScimApi:
         return [
             Route("/Users", self.list_users, methods=["GET"]),
             Route("/Users", self.create_user, methods=["POST"]),
+            Route("/Users/.search", self.search_users, methods=["POST"]),
+            Route("/.search", self.search_users, methods=["POST"]),
             Route("/Users/{id}", self.get_user, methods=["GET"]),
             Route("/Users/{id}", self.replace_user, methods=["PUT"]),
             Route("/Users/{id}", self.patch_user, methods=["PATCH"]),
@@ -124,42 +126,50 @@ class ScimApi:
     def _location(self, member_id: str) -> str:
         return f"{self.base}/Users/{member_id}"
 
-    def _render(self, member: members.Member, request: Request) -> dict[str, Any]:
+    def _render(self, member: members.Member, attributes: Sequence[str], excluded: Sequence[str]) -> dict[str, Any]:
         meta = Meta("User", member.created_at, member.updated_at, self._location(member.id), etag(member.version))
         resource = render_resource(
             {**member.document, "active": member.active}, resource_type=USER_RESOURCE, id=member.id, meta=meta
         )
-        attributes = parse_attribute_list(request.query_params.get("attributes"))
-        excluded = parse_attribute_list(request.query_params.get("excludedAttributes"))
-        if attributes or excluded:
-            return select_attributes(resource, USER_RESOURCE, attributes=attributes, excluded=excluded)
-        return resource
+        # Always applied: it also drops attributes returned only on request (RFC 7643 §7 "returned").
+        return select_attributes(resource, USER_RESOURCE, attributes=attributes, excluded=excluded)
 
     def _member_response(self, member: members.Member, request: Request, status: int = 200) -> Response:
         headers = {"ETag": etag(member.version)}
         if status == 201:
             headers["Location"] = self._location(member.id)
-        return ScimResponse(self._render(member, request), status_code=status, headers=headers)
+        attributes = parse_attribute_list(request.query_params.get("attributes"))
+        excluded = parse_attribute_list(request.query_params.get("excludedAttributes"))
+        return ScimResponse(self._render(member, attributes, excluded), status_code=status, headers=headers)
 
     # --- Users ----------------------------------------------------------------------------------------------
 
     async def list_users(self, request: Request) -> Response:
-        params = request.query_params
-        if "filter" in params:
-            raise InvalidFilter("Filtering is not supported yet.")
-        page = listing.parse_index_paging(
-            params.get("startIndex"),
-            params.get("count"),
-            default_count=self.settings.default_page_size,
-            max_count=self.settings.max_page_size,
+        return await self._search(request, lambda: query.from_query(request.query_params, self.limits))
+
+    async def search_users(self, request: Request) -> Response:
+        """POST /Users/.search and POST /.search (RFC 7644 §3.4.3): the same query in a body."""
+        body = await read_body(request, self.settings.max_body_bytes)
+        return await self._search(request, lambda: query.from_search_body(json_body(request, body), self.limits))
+
+    async def _search(self, request: Request, parse: Callable[[], query.ListRequest]) -> Response:
+        def operation(conn: Connection, account: Account, _actor: Actor) -> tuple[query.ListRequest, members.Page]:
+            list_request = parse()
+            page = members.search(
+                conn, account, list_request, now=self.clock(), cursor_timeout=self.settings.cursor_timeout_seconds
+            )
+            return list_request, page
+
+        list_request, page = await self._run(request, operation, write=False)
+        resources = [self._render(member, list_request.attributes, list_request.excluded) for member in page.members]
+        document = listing.list_response(
+            resources,
+            total_results=page.total,
+            start_index=page.start_index,
+            next_cursor=page.next_cursor,
+            previous_cursor=page.previous_cursor,
         )
-
-        def operation(conn: Connection, account: Account, _actor: Actor) -> tuple[int, list[members.Member]]:
-            return members.list_page(conn, account, offset=page.start_index - 1, limit=page.count)
-
-        total, found = await self._run(request, operation, write=False)
-        resources = [self._render(member, request) for member in found]
-        return ScimResponse(listing.list_response(resources, total_results=total, start_index=page.start_index))
+        return ScimResponse(document)
 
     async def create_user(self, request: Request) -> Response:
         body = await read_body(request, self.settings.max_body_bytes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from scimkeeper.storage.types import BigId, Json, UtcDateTime
+from scimkeeper.storage.types import BigId, Json, KeyText, UtcDateTime
 
 revision = "0001"
 down_revision = None
@@ -54,10 +54,11 @@ def upgrade() -> None:
         "members",
         sa.Column("id", sa.String(36), nullable=False),
         sa.Column("account_id", sa.String(36), nullable=False),
-        sa.Column("user_name_key", sa.Text(), nullable=True),
-        sa.Column("external_id", sa.Text(), nullable=True),
-        sa.Column("display_name_key", sa.Text(), nullable=True),
+        sa.Column("user_name_key", KeyText, nullable=True),
+        sa.Column("external_id", KeyText, nullable=True),
+        sa.Column("display_name_key", KeyText, nullable=True),
         sa.Column("document", Json, nullable=False),
+        sa.Column("search_document", Json, nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
@@ -78,14 +79,16 @@ def upgrade() -> None:
     op.create_index("ix_members_account_id_external_id", "members", ["account_id", "external_id"])
     op.create_index("ix_members_account_id_display_name_key", "members", ["account_id", "display_name_key"])
     op.create_index("ix_members_account_id_updated_at", "members", ["account_id", "updated_at"])
+    op.create_index("ix_members_account_id_active", "members", ["account_id", "active"])
     op.create_table(
         "member_emails",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
         sa.Column("member_id", sa.String(36), nullable=False),
         sa.Column("account_id", sa.String(36), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("value_key", sa.Text(), nullable=False),
-        sa.Column("type", sa.Text(), nullable=True),
+        sa.Column("value_key", KeyText, nullable=False),
+        sa.Column("type_key", KeyText, nullable=True),
+        sa.Column("display_key", KeyText, nullable=True),
         sa.Column("is_primary", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_member_emails_account_id_accounts"),
         sa.ForeignKeyConstraint(
