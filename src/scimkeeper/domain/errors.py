@@ -37,3 +37,7 @@ class MemberNotFound(DomainError):
 
 class UserNameTaken(DomainError):
     pass
+
+
+class VersionMismatch(DomainError):
+    """If-Match named a version the member no longer has."""

@@ -7,6 +7,7 @@ lifecycle state, kept in its own column and not in the stored document.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from datetime import datetime
@@ -15,8 +16,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from scimkeeper.domain import audit
-from scimkeeper.domain.errors import MemberNotFound, UserNameTaken
+from scimkeeper.domain.errors import MemberNotFound, UserNameTaken, VersionMismatch
+from scimkeeper.scim import etags
+from scimkeeper.scim.patch import PatchOperation, apply_patch
 from scimkeeper.scim.query import Cursor, ListRequest, decode_cursor, encode_cursor
+from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage import members as store
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.errors import UniqueViolation
@@ -100,9 +104,51 @@ def replace(
     *,
     actor: audit.Actor,
     now: datetime,
+    if_match: str | None = None,
 ) -> Member:
     """Replace every readWrite attribute (PUT); an absent `active` leaves the state unchanged."""
+    current = _current(conn, account, member_id, if_match)
+    return _change(conn, account, current, document, action="member.replaced", actor=actor, now=now)
+
+
+def patch(
+    conn: Connection,
+    account: Account,
+    member_id: str,
+    operations: Sequence[PatchOperation],
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    if_match: str | None = None,
+) -> Member:
+    """Apply PATCH operations atomically (RFC 7644 §3.5.2); a PATCH that changes nothing changes no version."""
+    current = _current(conn, account, member_id, if_match)
+    document = apply_patch({**current.document, "active": current.active}, operations, USER_RESOURCE)
+    return _change(conn, account, current, document, action="member.patched", actor=actor, now=now)
+
+
+def _current(conn: Connection, account: Account, member_id: str, if_match: str | None) -> Member:
+    """The member, locked for the change, if it still has the version the client saw."""
     current = get(conn, account, member_id, for_update=True)
+    if if_match is not None and not etags.matches(if_match, current.version):
+        raise VersionMismatch(
+            f"The user has changed: its version is {etags.etag(current.version)}, not {if_match}. "
+            "Read it again and retry."
+        )
+    return current
+
+
+def _change(
+    conn: Connection,
+    account: Account,
+    current: Member,
+    document: dict[str, Any],
+    *,
+    action: str,
+    actor: audit.Actor,
+    now: datetime,
+) -> Member:
+    """Store a new document for a member. Every change of `active` (PUT or PATCH) passes here."""
     document, active = _split_active(document, default=current.active)
     if document == current.document and active == current.active:
         return current
@@ -114,9 +160,9 @@ def replace(
     audit.record(
         conn,
         actor=actor,
-        action="member.replaced",
+        action=action,
         target_type="member",
-        target_id=member_id,
+        target_id=current.id,
         account_id=account.id,
         now=now,
         changes=audit.diff(_audit_document(current), _audit_document(changed)),
@@ -124,8 +170,18 @@ def replace(
     return changed
 
 
-def remove(conn: Connection, account: Account, member_id: str, *, actor: audit.Actor, now: datetime) -> None:
+def remove(
+    conn: Connection,
+    account: Account,
+    member_id: str,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    if_match: str | None = None,
+) -> None:
     """Remove at once: personal data erased, a tombstone kept, the userName free for a new member."""
+    if if_match is not None:
+        _current(conn, account, member_id, if_match)
     if not store.remove_member(conn, account.id, member_id, now):
         raise MemberNotFound(f"no user with id {member_id!r}")
     audit.record(

@@ -21,6 +21,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], tuple[int, str | None]] = {
     domain.EnterpriseRequired: (403, None),
     domain.MemberNotFound: (404, None),
     domain.UserNameTaken: (409, "uniqueness"),
+    domain.VersionMismatch: (412, None),
 }
 
 _HTTP_DETAILS = {

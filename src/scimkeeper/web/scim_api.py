@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from scimkeeper.config import Settings
 from scimkeeper.domain import members, tokens
 from scimkeeper.domain.audit import Actor
-from scimkeeper.scim import discovery, listing, query
+from scimkeeper.scim import discovery, etags, listing, query
 from scimkeeper.scim.documents import (
     Meta,
     parse_attribute_list,
@@ -32,6 +32,7 @@ from scimkeeper.scim.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from scimkeeper.scim.patch import parse_patch_request
 from scimkeeper.scim.schema import ENTERPRISE_USER, USER, USER_RESOURCE
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
@@ -46,10 +47,6 @@ JSON_MEDIA_TYPES = frozenset({"application/scim+json", "application/json"})
 MAX_ID_LENGTH = 64
 
 
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
 class ScimApi:
     """Route handlers bound to one deployment's settings, database and clock."""
 
@@ -60,11 +57,11 @@ class ScimApi:
         self.base = settings.scim_base_url
         self.limits = query.QueryLimits(default_count=settings.default_page_size, max_count=settings.max_page_size)
         features = discovery.Features(
-            patch=False,
+            patch=True,
             filter=True,
             max_results=settings.max_page_size,
             sort=True,
-            etag=False,
+            etag=True,
             change_password=False,
             bulk=False,
             bulk_max_operations=0,
@@ -127,7 +124,7 @@ class ScimApi:
         return f"{self.base}/Users/{member_id}"
 
     def _render(self, member: members.Member, attributes: Sequence[str], excluded: Sequence[str]) -> dict[str, Any]:
-        meta = Meta("User", member.created_at, member.updated_at, self._location(member.id), etag(member.version))
+        meta = Meta("User", member.created_at, member.updated_at, self._location(member.id), etags.etag(member.version))
         resource = render_resource(
             {**member.document, "active": member.active}, resource_type=USER_RESOURCE, id=member.id, meta=meta
         )
@@ -135,7 +132,7 @@ class ScimApi:
         return select_attributes(resource, USER_RESOURCE, attributes=attributes, excluded=excluded)
 
     def _member_response(self, member: members.Member, request: Request, status: int = 200) -> Response:
-        headers = {"ETag": etag(member.version)}
+        headers = {"ETag": etags.etag(member.version)}
         if status == 201:
             headers["Location"] = self._location(member.id)
         attributes = parse_attribute_list(request.query_params.get("attributes"))
@@ -187,7 +184,11 @@ class ScimApi:
         def operation(conn: Connection, account: Account, _actor: Actor) -> members.Member:
             return members.get(conn, account, member_id)
 
-        return self._member_response(await self._run(request, operation, write=False), request)
+        member = await self._run(request, operation, write=False)
+        if_none_match = request.headers.get("if-none-match")
+        if if_none_match is not None and etags.matches(if_none_match, member.version):
+            return Response(status_code=304, headers={"ETag": etags.etag(member.version)})
+        return self._member_response(member, request)
 
     async def replace_user(self, request: Request) -> Response:
         member_id = resource_id(request)
@@ -195,21 +196,29 @@ class ScimApi:
 
         def operation(conn: Connection, account: Account, actor: Actor) -> members.Member:
             document = parse_resource(json_body(request, body), USER_RESOURCE)
-            return members.replace(conn, account, member_id, document, actor=actor, now=self.clock())
+            return members.replace(
+                conn, account, member_id, document, actor=actor, now=self.clock(), if_match=if_match(request)
+            )
 
         return self._member_response(await self._run(request, operation, write=True), request)
 
     async def patch_user(self, request: Request) -> Response:
         member_id = resource_id(request)
+        body = await read_body(request, self.settings.max_body_bytes)
 
-        await self._run(request, lambda conn, account, _actor: members.get(conn, account, member_id), write=False)
-        raise NotImplementedByServer("PATCH is not supported yet; use PUT to change a user.")
+        def operation(conn: Connection, account: Account, actor: Actor) -> members.Member:
+            operations = parse_patch_request(json_body(request, body))
+            return members.patch(
+                conn, account, member_id, operations, actor=actor, now=self.clock(), if_match=if_match(request)
+            )
+
+        return self._member_response(await self._run(request, operation, write=True), request)
 
     async def delete_user(self, request: Request) -> Response:
         member_id = resource_id(request)
 
         def operation(conn: Connection, account: Account, actor: Actor) -> None:
-            members.remove(conn, account, member_id, actor=actor, now=self.clock())
+            members.remove(conn, account, member_id, actor=actor, now=self.clock(), if_match=if_match(request))
 
         await self._run(request, operation, write=True)
         return Response(status_code=204)
@@ -249,6 +258,10 @@ def not_implemented(detail: str) -> Callable[[Request], Any]:
         raise NotImplementedByServer(detail)
 
     return endpoint
+
+
+def if_match(request: Request) -> str | None:
+    return request.headers.get("if-match")
 
 
 def resource_id(request: Request) -> str:
