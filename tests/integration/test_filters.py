@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, select
 
-from scimkeeper.domain import accounts, members
+from scimkeeper.domain import accounts, members, search
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.errors import InvalidFilter
@@ -41,7 +41,7 @@ def people(conn: Connection, account: Account) -> dict[str, str]:
 
 def matching(conn: Connection, account: Account, people: dict[str, str], text: str) -> list[str]:
     request = ListRequest(filter=parse_filter(text))
-    page = members.search(conn, account, request, now=NOW, cursor_timeout=60)
+    page = search.search(conn, account, request, now=NOW, cursor_timeout=60)
     return sorted(people[m.id] for m in page.members)
 
 

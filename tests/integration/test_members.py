@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select
 
-from scimkeeper.domain import accounts, audit, members
+from scimkeeper.domain import accounts, audit, members, search
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken
 from scimkeeper.scim.documents import parse_resource
+from scimkeeper.scim.listing import IndexPage
+from scimkeeper.scim.query import ListRequest
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
@@ -111,7 +113,7 @@ def test_removed_member_is_gone_and_its_user_name_is_free(conn: Connection, acco
         members.get(conn, account, member.id)
     with pytest.raises(MemberNotFound):
         members.remove(conn, account, member.id, actor=OPERATOR, now=NOW)
-    assert members.list_page(conn, account, offset=0, limit=10) == (0, [])
+    assert listed(conn, account, 1, 10) == (0, [])
     again = members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
     assert again.id != member.id
 
@@ -153,12 +155,41 @@ def test_list_pages_in_creation_order_with_totals(conn: Connection, account: Acc
         members.provision(conn, account, user(f"u{i}@acme.com"), actor=OPERATOR, now=NOW + timedelta(seconds=i))
         for i in range(5)
     ]
-    total, first = members.list_page(conn, account, offset=0, limit=2)
-    _, rest = members.list_page(conn, account, offset=2, limit=10)
+    total, first = listed(conn, account, 1, 2)
+    _, rest = listed(conn, account, 3, 10)
     assert total == 5
-    assert [m.id for m in first + rest] == [m.id for m in created]
-    assert members.list_page(conn, account, offset=0, limit=0) == (5, [])
-    assert members.list_page(conn, account, offset=7, limit=3) == (5, [])
+    assert first + rest == [m.id for m in created]
+    assert listed(conn, account, 1, 0) == (5, [])
+    assert listed(conn, account, 8, 3) == (5, [])
+
+
+def test_paging_hints_give_the_same_pages_and_notice_changes(conn: Connection, account: Account) -> None:
+    """Pages served from hints equal pages served by offset, and any change makes the next page recount."""
+    created = [
+        members.provision(conn, account, user(f"u{i}@acme.com"), actor=OPERATOR, now=NOW + timedelta(seconds=i))
+        for i in range(7)
+    ]
+    hints = search.PagingHints()
+    walked = [listed(conn, account, start, 3, hints=hints, now=NOW + timedelta(hours=1)) for start in (1, 4, 7)]
+    assert [ids for _, ids in walked] == [[m.id for m in created[i : i + 3]] for i in (0, 3, 6)]
+    later = NOW + timedelta(hours=2)
+    members.remove(conn, account, created[0].id, actor=OPERATOR, now=later)
+    total, ids = listed(conn, account, 4, 3, hints=hints, now=later)
+    assert (total, ids) == (6, [m.id for m in created[4:7]])
+
+
+def listed(
+    conn: Connection,
+    account: Account,
+    start: int,
+    count: int,
+    *,
+    hints: search.PagingHints | None = None,
+    now: datetime = NOW,
+) -> tuple[int, list[str]]:
+    request = ListRequest(page=IndexPage(start, count))
+    page = search.search(conn, account, request, now=now, cursor_timeout=60, hints=hints)
+    return page.total, [m.id for m in page.members]
 
 
 def test_every_change_is_audited_with_a_diff(conn: Connection, account: Account) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from datetime import datetime
 from typing import Any
@@ -19,29 +18,13 @@ from scimkeeper.domain import audit
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken, VersionMismatch
 from scimkeeper.scim import etags
 from scimkeeper.scim.patch import PatchOperation, apply_patch
-from scimkeeper.scim.query import Cursor, ListRequest, decode_cursor, encode_cursor
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage import members as store
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.errors import UniqueViolation
-from scimkeeper.storage.members import Listing, Member, Position
+from scimkeeper.storage.members import Member
 
-__all__ = [
-    "Listing",
-    "Member",
-    "Page",
-    "Position",
-    "get",
-    "list_page",
-    "provision",
-    "remove",
-    "replace",
-    "search",
-    "seek",
-]
-
-
-EVERYONE = Listing()
+__all__ = ["Member", "get", "patch", "provision", "remove", "replace"]
 
 
 def _split_active(document: dict[str, Any], default: bool) -> tuple[dict[str, Any], bool]:
@@ -192,73 +175,4 @@ def remove(
         target_id=member_id,
         account_id=account.id,
         now=now,
-    )
-
-
-def list_page(
-    conn: Connection, account: Account, *, offset: int, limit: int, listing: Listing = EVERYONE
-) -> tuple[int, list[Member]]:
-    """How many live members match and one page of them (index paging)."""
-    total = store.count_members(conn, account.id, listing)
-    page = (
-        store.page_members(conn, account.id, listing, offset=offset, limit=limit)
-        if limit > 0 and offset < total
-        else []
-    )
-    return total, page
-
-
-def seek(
-    conn: Connection, account: Account, listing: Listing, *, after: Position | None, limit: int, backwards: bool = False
-) -> tuple[int, list[tuple[Member, Position]]]:
-    """How many live members match and up to `limit` of them after (or before) a position (cursor paging)."""
-    total = store.count_members(conn, account.id, listing)
-    found = (
-        store.seek_members(conn, account.id, listing, after=after, limit=limit, backwards=backwards) if limit else []
-    )
-    return total, found
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list or search: index paging fills `start_index`, cursor paging the cursors."""
-
-    total: int
-    members: list[Member]
-    start_index: int | None = None
-    next_cursor: str | None = None
-    previous_cursor: str | None = None
-
-
-def search(conn: Connection, account: Account, request: ListRequest, *, now: datetime, cursor_timeout: int) -> Page:
-    """Run a list or search request: its filter, order, and index or cursor paging (RFC 9865)."""
-    listing = Listing(request.filter, request.sort_by, request.descending)
-    if request.cursor is None:
-        offset, limit = request.page.start_index - 1, request.page.count
-        total, found = list_page(conn, account, offset=offset, limit=limit, listing=listing)
-        return Page(total, found, start_index=request.page.start_index)
-    epoch = int(now.timestamp())
-    cursor = (
-        decode_cursor(request.cursor, fingerprint=request.fingerprint, now=epoch, timeout=cursor_timeout)
-        if request.cursor
-        else None
-    )
-    limit = request.page.count
-    after = (cursor.key, cursor.id) if cursor else None
-    backwards = cursor.backwards if cursor else False
-    total, rows = seek(conn, account, listing, after=after, limit=limit + 1 if limit else 0, backwards=backwards)
-    more = len(rows) > limit
-    if more:
-        rows = rows[1:] if backwards else rows[:limit]
-
-    def encode(position: Position, *, back: bool) -> str:
-        return encode_cursor(Cursor(position[0], position[1], back, request.fingerprint, epoch))
-
-    has_next = (more and not backwards) or (backwards and bool(rows))
-    has_previous = (more and backwards) or (cursor is not None and not backwards and bool(rows))
-    return Page(
-        total,
-        [member for member, _ in rows],
-        next_cursor=encode(rows[-1][1], back=False) if has_next else None,
-        previous_cursor=encode(rows[0][1], back=True) if has_previous else None,
     )

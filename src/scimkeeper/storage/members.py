@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Column, ColumnElement, Connection, and_, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from scimkeeper.scim.filter import AttrPath, Filter
@@ -213,15 +213,21 @@ def _order(key: ColumnElement[Any], descending: bool) -> list[Any]:
 
 
 def _after(key: ColumnElement[Any], position: Position, descending: bool) -> ColumnElement[bool]:
-    """Rows strictly after `position` in the order `_order(key, descending)`."""
+    """Rows strictly after `position` in the order `_order(key, descending)`.
+
+    A row-value comparison `(key, id) > (?, ?)` is an index range on both databases; the NULL cases are only
+    added for keys that can be NULL.
+    """
     value, member_id = position
-    if not descending:
-        if value is None:
-            return and_(key.is_(None), members.c.id > member_id)
-        return or_(key > value, and_(key == value, members.c.id > member_id), key.is_(None))
-    if value is None:
-        return or_(key.is_not(None), and_(key.is_(None), members.c.id < member_id))
-    return and_(key.is_not(None), or_(key < value, and_(key == value, members.c.id < member_id)))
+    nullable = not isinstance(key, Column) or key.nullable
+    if value is None:  # only NULL keys remain after a NULL (ascending); descending, NULLs came first
+        if descending:
+            return or_(key.is_not(None), and_(key.is_(None), members.c.id < member_id))
+        return and_(key.is_(None), members.c.id > member_id)
+    if descending:
+        return tuple_(key, members.c.id) < tuple_(value, member_id)
+    after = tuple_(key, members.c.id) > tuple_(value, member_id)
+    return or_(after, key.is_(None)) if nullable else after
 
 
 def count_members(conn: Connection, account_id: str, listing: Listing) -> int:
@@ -229,11 +235,21 @@ def count_members(conn: Connection, account_id: str, listing: Listing) -> int:
     return int(conn.execute(query).scalar_one())
 
 
-def page_members(conn: Connection, account_id: str, listing: Listing, *, offset: int, limit: int) -> list[Member]:
-    """One page by position (index paging). The ids come first from the index, then their rows."""
+def page_members(
+    conn: Connection, account_id: str, listing: Listing, *, offset: int, limit: int
+) -> list[tuple[Member, Position]]:
+    """One page by offset (index paging), each member with its position. Ids first (from the index), then rows."""
     key = _sort_key(conn, account_id, listing)
-    ids = select(members.c.id).where(*_where(conn, account_id, listing)).order_by(*_order(key, listing.descending))
-    return _fetch(conn, list(conn.execute(ids.offset(offset).limit(limit)).scalars()))
+    query = (
+        select(members.c.id, key).where(*_where(conn, account_id, listing)).order_by(*_order(key, listing.descending))
+    )
+    return _with_rows(conn, list(conn.execute(query.offset(offset).limit(limit)).all()))
+
+
+def changed_since(conn: Connection, account_id: str, since: datetime) -> bool:
+    """Whether any member of the account was created, changed or removed at or after `since` (an index probe)."""
+    query = select(members.c.id).where(members.c.account_id == account_id, members.c.updated_at >= since).limit(1)
+    return conn.execute(query).first() is not None
 
 
 def seek_members(
@@ -248,13 +264,13 @@ def seek_members(
     rows = list(conn.execute(query.order_by(*_order(key, descending)).limit(limit)).all())
     if backwards:
         rows.reverse()
-    found = {member.id: member for member in _fetch(conn, [row[0] for row in rows])}
-    return [(found[row[0]], (row[1], row[0])) for row in rows]
+    return _with_rows(conn, rows)
 
 
-def _fetch(conn: Connection, ids: list[str]) -> list[Member]:
-    """The members with these ids, in the given order."""
-    if not ids:
+def _with_rows(conn: Connection, keys: Sequence[Any]) -> list[tuple[Member, Position]]:
+    """The members of (id, sort key) pairs, in the given order, each with its position."""
+    if not keys:
         return []
-    rows = {row[0]: _member(row) for row in conn.execute(select(*_COLUMNS).where(members.c.id.in_(ids)))}
-    return [rows[member_id] for member_id in ids]
+    query = select(*_COLUMNS).where(members.c.id.in_([key[0] for key in keys]))
+    found = {row[0]: _member(row) for row in conn.execute(query)}
+    return [(found[key[0]], (key[1], key[0])) for key in keys]

@@ -91,7 +91,15 @@ Index(
     sqlite_where=members.c.removed_at.is_(None),
     postgresql_where=members.c.removed_at.is_(None),
 )
-Index(None, members.c.account_id, members.c.created_at, members.c.id)
+# The listing order, restricted to live members so counts and pages are index-only scans.
+Index(
+    "ix_members_live_order",
+    members.c.account_id,
+    members.c.created_at,
+    members.c.id,
+    sqlite_where=members.c.removed_at.is_(None),
+    postgresql_where=members.c.removed_at.is_(None),
+)
 Index(None, members.c.account_id, members.c.external_id)
 Index(None, members.c.account_id, members.c.display_name_key)
 Index(None, members.c.account_id, members.c.updated_at)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from scimkeeper.config import Settings
-from scimkeeper.domain import members, tokens
+from scimkeeper.domain import members, search, tokens
 from scimkeeper.domain.audit import Actor
 from scimkeeper.scim import discovery, etags, listing, query
 from scimkeeper.scim.documents import (
@@ -55,6 +55,7 @@ class ScimApi:
         self.db = db
         self.clock = clock
         self.base = settings.scim_base_url
+        self.hints = search.PagingHints()
         self.limits = query.QueryLimits(default_count=settings.default_page_size, max_count=settings.max_page_size)
         features = discovery.Features(
             patch=True,
@@ -150,10 +151,15 @@ class ScimApi:
         return await self._search(request, lambda: query.from_search_body(json_body(request, body), self.limits))
 
     async def _search(self, request: Request, parse: Callable[[], query.ListRequest]) -> Response:
-        def operation(conn: Connection, account: Account, _actor: Actor) -> tuple[query.ListRequest, members.Page]:
+        def operation(conn: Connection, account: Account, _actor: Actor) -> tuple[query.ListRequest, search.Page]:
             list_request = parse()
-            page = members.search(
-                conn, account, list_request, now=self.clock(), cursor_timeout=self.settings.cursor_timeout_seconds
+            page = search.search(
+                conn,
+                account,
+                list_request,
+                now=self.clock(),
+                cursor_timeout=self.settings.cursor_timeout_seconds,
+                hints=self.hints,
             )
             return list_request, page
 

@@ -75,7 +75,13 @@ def upgrade() -> None:
         sqlite_where=sa.text("removed_at IS NULL"),
         postgresql_where=sa.text("removed_at IS NULL"),
     )
-    op.create_index("ix_members_account_id_created_at_id", "members", ["account_id", "created_at", "id"])
+    op.create_index(
+        "ix_members_live_order",
+        "members",
+        ["account_id", "created_at", "id"],
+        sqlite_where=sa.text("removed_at IS NULL"),
+        postgresql_where=sa.text("removed_at IS NULL"),
+    )
     op.create_index("ix_members_account_id_external_id", "members", ["account_id", "external_id"])
     op.create_index("ix_members_account_id_display_name_key", "members", ["account_id", "display_name_key"])
     op.create_index("ix_members_account_id_updated_at", "members", ["account_id", "updated_at"])

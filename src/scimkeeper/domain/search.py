@@ -1,0 +1,141 @@
+"""Listing members: filters, order, index paging (RFC 7644 §3.4.2.4) and cursor paging (RFC 9865).
+
+Index paging is what Okta's import uses: `startIndex=1, 101, 201, ...`. Counting the members and skipping
+`startIndex - 1` of them grows with the account, so `PagingHints` remembers where each page ended and the total;
+the next page then starts by key. A hint is used only while no member of the account has changed since it was
+taken (one index probe), so answers are the same as without hints.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from threading import Lock
+
+from sqlalchemy import Connection
+
+from scimkeeper.scim.query import Cursor, ListRequest, decode_cursor, encode_cursor
+from scimkeeper.storage import members as store
+from scimkeeper.storage.accounts import Account
+from scimkeeper.storage.members import Listing, Member, Position
+
+# Writes are stamped with their transaction's start time; one that started before a hint was taken may commit
+# after it. Hints therefore distrust any change stamped up to this long before they were taken.
+HINT_MARGIN = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list or search: index paging fills `start_index`, cursor paging the cursors."""
+
+    total: int
+    members: list[Member]
+    start_index: int | None = None
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class _Hint:
+    after: Position | None  # the position of member startIndex - 1 (None: before the first)
+    total: int
+    taken_at: datetime
+
+
+class PagingHints:
+    """Where recent index pages ended, per account and query; bounded, thread-safe, per process."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._hints: OrderedDict[tuple[str, str, int], _Hint] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, account_id: str, fingerprint: str, start_index: int) -> _Hint | None:
+        with self._lock:
+            return self._hints.get((account_id, fingerprint, start_index))
+
+    def put(self, account_id: str, fingerprint: str, start_index: int, hint: _Hint) -> None:
+        with self._lock:
+            self._hints[(account_id, fingerprint, start_index)] = hint
+            self._hints.move_to_end((account_id, fingerprint, start_index))
+            while len(self._hints) > self._capacity:
+                self._hints.popitem(last=False)
+
+
+def search(
+    conn: Connection,
+    account: Account,
+    request: ListRequest,
+    *,
+    now: datetime,
+    cursor_timeout: int,
+    hints: PagingHints | None = None,
+) -> Page:
+    """Run a list or search request: its filter, order, and index or cursor paging."""
+    listing = Listing(request.filter, request.sort_by, request.descending)
+    if request.cursor is None:
+        return _index_page(conn, account, request, listing, now=now, hints=hints)
+    return _cursor_page(conn, account, request, listing, now=now, cursor_timeout=cursor_timeout)
+
+
+def _index_page(
+    conn: Connection,
+    account: Account,
+    request: ListRequest,
+    listing: Listing,
+    *,
+    now: datetime,
+    hints: PagingHints | None,
+) -> Page:
+    start, count = request.page.start_index, request.page.count
+    hint = hints.get(account.id, request.fingerprint, start) if hints else None
+    if hint is not None and store.changed_since(conn, account.id, hint.taken_at - HINT_MARGIN):
+        hint = None
+    if hint is not None:
+        total, taken_at = hint.total, hint.taken_at
+        rows = store.seek_members(conn, account.id, listing, after=hint.after, limit=count) if count else []
+    else:
+        total, taken_at = store.count_members(conn, account.id, listing), now
+        wanted = count > 0 and start <= total
+        rows = store.page_members(conn, account.id, listing, offset=start - 1, limit=count) if wanted else []
+    if hints is not None and count:
+        after = rows[-1][1] if rows else hint.after if hint else None
+        if rows or start == 1:
+            hints.put(account.id, request.fingerprint, start + len(rows), _Hint(after, total, taken_at))
+    return Page(total, [member for member, _ in rows], start_index=start)
+
+
+def _cursor_page(
+    conn: Connection, account: Account, request: ListRequest, listing: Listing, *, now: datetime, cursor_timeout: int
+) -> Page:
+    epoch = int(now.timestamp())
+    cursor = (
+        decode_cursor(request.cursor, fingerprint=request.fingerprint, now=epoch, timeout=cursor_timeout)
+        if request.cursor
+        else None
+    )
+    limit = request.page.count
+    backwards = cursor.backwards if cursor else False
+    total = store.count_members(conn, account.id, listing)
+    after = (cursor.key, cursor.id) if cursor else None
+    rows = (
+        store.seek_members(conn, account.id, listing, after=after, limit=limit + 1, backwards=backwards)
+        if limit
+        else []
+    )
+    more = len(rows) > limit
+    if more:
+        rows = rows[1:] if backwards else rows[:limit]
+
+    def encode(position: Position, *, back: bool) -> str:
+        return encode_cursor(Cursor(position[0], position[1], back, request.fingerprint, epoch))
+
+    has_next = bool(rows) and (backwards or more)
+    has_previous = bool(rows) and (more if backwards else cursor is not None)
+    return Page(
+        total,
+        [member for member, _ in rows],
+        next_cursor=encode(rows[-1][1], back=False) if has_next else None,
+        previous_cursor=encode(rows[0][1], back=True) if has_previous else None,
+    )
