@@ -7,18 +7,20 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import click
 import orjson
 from sqlalchemy import Connection
 
-from scimkeeper import log
+from scimkeeper import jobs, log
 from scimkeeper.config import ConfigError, Settings
-from scimkeeper.domain import accounts, audit, tokens
+from scimkeeper.domain import accounts, app_keys, audit, members, search, tokens
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.domain.errors import DomainError
+from scimkeeper.scim.listing import IndexPage
+from scimkeeper.scim.query import ListRequest
 from scimkeeper.storage import migrate
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
@@ -290,3 +292,155 @@ def audit_log(ctx: Context, ref: str, since: datetime | None, as_json: bool) -> 
         for e in found
     ]
     _emit(as_json, [asdict(e) for e in found], "\n".join(lines) or "no entries")
+
+
+# --- members and the lifecycle -------------------------------------------------------------------------------
+
+
+@main.group()
+def member() -> None:
+    """Account members (SCIM Users)."""
+
+
+@member.command("list")
+@click.argument("ref", metavar="ACCOUNT")
+@json_option
+@pass_context
+def member_list(ctx: Context, ref: str, as_json: bool) -> None:
+    """List the account's members with their state and, if deprovisioned, the date of their removal."""
+    window = ctx.settings().deprovision_window
+
+    def operation(conn: Connection) -> list[members.Member]:
+        account_ = accounts.resolve(conn, ref)
+        found: list[members.Member] = []
+        while True:
+            request = ListRequest(page=IndexPage(len(found) + 1, 1000))
+            page = search.search(conn, account_, request, now=_now(), cursor_timeout=60)
+            found += page.members
+            if len(found) >= page.total or not page.members:
+                return found
+
+    found = ctx.transact(operation)
+    rows = [
+        {
+            "id": m.id,
+            "userName": m.document.get("userName"),
+            "state": members.state(m),
+            "deprovisioned_at": m.deprovisioned_at,
+            "removal_at": members.removal_due(m, window),
+        }
+        for m in found
+    ]
+    lines = []
+    for m in found:
+        due = members.removal_due(m, window)
+        removal = f"  removal {due.isoformat()}" if due else ""
+        lines.append(f"{m.id}  {m.document.get('userName')}  {members.state(m)}{removal}")
+    _emit(as_json, rows, "\n".join(lines) or "no members")
+
+
+@member.command("remove")
+@click.argument("ref", metavar="ACCOUNT")
+@click.argument("member_id", metavar="ID")
+@json_option
+@pass_context
+def member_remove(ctx: Context, ref: str, member_id: str, as_json: bool) -> None:
+    """Remove a member at once (personal data erased; the IdP sees 404 from now on)."""
+    ctx.transact(lambda conn: members.remove(conn, accounts.resolve(conn, ref), member_id, actor=OPERATOR, now=_now()))
+    _emit(as_json, {"removed": member_id}, f"removed {member_id}")
+
+
+def _instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO 8601 instant such as 2026-12-31T00:00:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@main.command("purge")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; change nothing.")
+@click.option("--as-of", "as_of", metavar="TIMESTAMP", help="Purge as if it were this instant (ISO 8601).")
+@click.option("--yes", is_flag=True, help="Confirm a real run as of a future instant.")
+@json_option
+@pass_context
+def purge_command(ctx: Context, dry_run: bool, as_of: str | None, yes: bool, as_json: bool) -> None:
+    """Remove the members whose deprovisioning window has passed (the serve loop does this periodically)."""
+    now = _now()
+    moment = _instant(as_of) or now
+    if moment > now + timedelta(minutes=1) and not (dry_run or yes):
+        raise click.ClickException(
+            f"--as-of {moment.isoformat()} is in the future: members deprovisioned less than the window ago "
+            "would be removed early. Add --dry-run to preview, or --yes to do it."
+        )
+    settings = ctx.settings()
+    database = ctx.database()
+    try:
+        report = jobs.purge(
+            database,
+            now=moment,
+            window=settings.deprovision_window,
+            batch_size=settings.purge_batch_size,
+            dry_run=dry_run,
+        )
+    finally:
+        database.dispose()
+    verb = "would remove" if dry_run else "removed"
+    data = {
+        "as_of": moment,
+        "dry_run": dry_run,
+        "count": len(report.members),
+        "members": [{"id": m, "account_id": a} for m, a in report.members],
+    }
+    text = f"{verb} {len(report.members)} member(s) as of {moment.isoformat()}" + "".join(
+        f"\n  {m} (account {a})" for m, a in report.members
+    )
+    _emit(as_json, data, text)
+
+
+# --- application keys (the access API) ----------------------------------------------------------------------
+
+
+@main.group("app-key")
+def app_key() -> None:
+    """Keys of the host application for the access API (/api/v1), separate from SCIM tokens."""
+
+
+@app_key.command("generate")
+@click.option("--name", default="default", help="What the key is for, e.g. the application's name.")
+@json_option
+@pass_context
+def app_key_generate(ctx: Context, name: str, as_json: bool) -> None:
+    """Issue a new application key (printed once). Existing keys keep working until revoked."""
+    issued = ctx.transact(lambda conn: app_keys.generate(conn, name, actor=OPERATOR, now=_now()))
+    _emit(
+        as_json,
+        {"id": issued.key.id, "name": issued.key.name, "key": issued.plaintext},
+        f"{issued.plaintext}\n(shown once; id {issued.key.id})",
+    )
+
+
+@app_key.command("list")
+@json_option
+@pass_context
+def app_key_list(ctx: Context, as_json: bool) -> None:
+    """List application keys (last four characters only)."""
+    found = ctx.transact(app_keys.list_all)
+    rows = [
+        {"id": k.id, "name": k.name, "last4": k.last4, "created_at": k.created_at, "revoked_at": k.revoked_at}
+        for k in found
+    ]
+    lines = [f"{k.id}  {k.name}  …{k.last4}" + ("  revoked" if k.revoked_at else "") for k in found]
+    _emit(as_json, rows, "\n".join(lines) or "no application keys")
+
+
+@app_key.command("revoke")
+@click.argument("key_id", metavar="ID")
+@json_option
+@pass_context
+def app_key_revoke(ctx: Context, key_id: str, as_json: bool) -> None:
+    """Revoke an application key at once."""
+    ctx.transact(lambda conn: app_keys.revoke(conn, key_id, actor=OPERATOR, now=_now()))
+    _emit(as_json, {"revoked": key_id}, f"revoked {key_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,9 @@ class Settings:
     default_page_size: int = 100
     max_page_size: int = 1000
     cursor_timeout_seconds: int = 3600
+    deprovision_window_days: int = 30
+    purge_interval_seconds: int = 300  # 0: no purge loop in this process (run `scimkeeper purge` instead)
+    purge_batch_size: int = 500
     db_pool_size: int = 10
     db_pool_timeout: float = 10.0
     sqlite_busy_timeout_ms: int = 5000
@@ -43,6 +47,10 @@ class Settings:
     def base_url(self) -> str:
         """The public URL of the service, without a trailing slash."""
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def deprovision_window(self) -> timedelta:
+        return timedelta(days=self.deprovision_window_days)
 
     @property
     def scim_base_url(self) -> str:
@@ -98,6 +106,9 @@ class Settings:
             ("DEFAULT_PAGE_SIZE", self.default_page_size, 1),
             ("MAX_PAGE_SIZE", self.max_page_size, 1),
             ("CURSOR_TIMEOUT_SECONDS", self.cursor_timeout_seconds, 1),
+            ("DEPROVISION_WINDOW_DAYS", self.deprovision_window_days, 1),
+            ("PURGE_INTERVAL_SECONDS", self.purge_interval_seconds, 0),
+            ("PURGE_BATCH_SIZE", self.purge_batch_size, 1),
             ("DB_POOL_SIZE", self.db_pool_size, 1),
             ("SQLITE_BUSY_TIMEOUT_MS", self.sqlite_busy_timeout_ms, 0),
         ):

@@ -41,3 +41,11 @@ class UserNameTaken(DomainError):
 
 class VersionMismatch(DomainError):
     """If-Match named a version the member no longer has."""
+
+
+class AppKeyInvalid(DomainError):
+    """The access API's bearer credential is missing, malformed, unknown or revoked."""
+
+
+class AppKeyNotFound(DomainError):
+    pass

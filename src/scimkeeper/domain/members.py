@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace as dc_replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -24,7 +24,18 @@ from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.errors import UniqueViolation
 from scimkeeper.storage.members import Member
 
-__all__ = ["Member", "get", "patch", "provision", "remove", "replace"]
+__all__ = [
+    "Member",
+    "due_for_purge",
+    "get",
+    "patch",
+    "provision",
+    "purge_batch",
+    "removal_due",
+    "remove",
+    "replace",
+    "state",
+]
 
 
 def _split_active(document: dict[str, Any], default: bool) -> tuple[dict[str, Any], bool]:
@@ -54,6 +65,7 @@ def provision(
         version=1,
         created_at=now,
         updated_at=now,
+        deprovisioned_at=None if active else now,
     )
     try:
         store.insert_member(conn, member)
@@ -135,7 +147,15 @@ def _change(
     document, active = _split_active(document, default=current.active)
     if document == current.document and active == current.active:
         return current
-    changed = dc_replace(current, document=document, active=active, version=current.version + 1, updated_at=now)
+    deprovisioned_at, transition = _transition(current, active, now)
+    changed = dc_replace(
+        current,
+        document=document,
+        active=active,
+        deprovisioned_at=deprovisioned_at,
+        version=current.version + 1,
+        updated_at=now,
+    )
     try:
         store.update_member(conn, changed)
     except UniqueViolation:
@@ -143,7 +163,7 @@ def _change(
     audit.record(
         conn,
         actor=actor,
-        action=action,
+        action=transition or action,
         target_type="member",
         target_id=current.id,
         account_id=account.id,
@@ -151,6 +171,58 @@ def _change(
         changes=audit.diff(_audit_document(current), _audit_document(changed)),
     )
     return changed
+
+
+def _transition(current: Member, active: bool, now: datetime) -> tuple[datetime | None, str | None]:
+    """The lifecycle step of a change of `active`: (deprovisioned_at, audit action or None).
+
+    Deactivation flags the member for suspension and starts the clock; a repeated deactivation does not
+    restart it. Reactivation before the purge restores the member as it was: same id, same memberships.
+    """
+    if current.active and not active:
+        return now, "member.deprovisioned"
+    if not current.active and active:
+        return None, "member.reactivated"
+    return current.deprovisioned_at, None
+
+
+def state(member: Member) -> str:
+    """`active`, or `deprovisioned` (flagged for suspension: no access, removed when the window passes)."""
+    return "active" if member.active else "deprovisioned"
+
+
+def removal_due(member: Member, window: timedelta) -> datetime | None:
+    """When the purge will remove a deprovisioned member."""
+    return member.deprovisioned_at + window if member.deprovisioned_at is not None else None
+
+
+def purge_batch(
+    conn: Connection, *, now: datetime, window: timedelta, limit: int, actor: audit.Actor
+) -> list[tuple[str, str]]:
+    """Remove up to `limit` members deprovisioned at least `window` ago; (member id, account id) of each.
+
+    A member due exactly now (deprovisioned `window` ago to the microsecond) is removed.
+    """
+    cutoff = now - window
+    purged = []
+    for member_id, account_id in store.due_for_purge(conn, cutoff, limit):
+        if store.purge_member(conn, member_id, cutoff, now):
+            audit.record(
+                conn,
+                actor=actor,
+                action="member.purged",
+                target_type="member",
+                target_id=member_id,
+                account_id=account_id,
+                now=now,
+            )
+            purged.append((member_id, account_id))
+    return purged
+
+
+def due_for_purge(conn: Connection, *, now: datetime, window: timedelta, limit: int) -> list[tuple[str, str]]:
+    """What `purge_batch` would remove, without removing anything."""
+    return store.due_for_purge(conn, now - window, limit)
 
 
 def remove(

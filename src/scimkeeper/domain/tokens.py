@@ -1,18 +1,14 @@
-"""SCIM tokens: 256 random bits behind the `skp_` prefix, stored as a SHA-256 hash, one live token per account."""
+"""SCIM tokens: `skp_` secrets (see `secrets`), one live token per account, Enterprise accounts only."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import string
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from scimkeeper.domain import audit
+from scimkeeper.domain import audit, secrets
 from scimkeeper.domain.accounts import require_enterprise
 from scimkeeper.domain.errors import TokenInvalid
 from scimkeeper.storage import tokens as store
@@ -20,9 +16,6 @@ from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.tokens import Token
 
 PREFIX = "skp_"
-_SECRET_BYTES = 32  # 256 bits
-_SECRET_LENGTH = 43  # base64url of 32 bytes, unpadded
-_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
 # last_used_at is a display hint; writing it on every request would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -37,24 +30,15 @@ class IssuedToken:
     plaintext: str
 
 
-def hash_token(plaintext: str) -> str:
-    return hashlib.sha256(plaintext.encode()).hexdigest()
-
-
-def is_well_formed(candidate: str) -> bool:
-    secret = candidate.removeprefix(PREFIX)
-    return candidate.startswith(PREFIX) and len(secret) == _SECRET_LENGTH and all(ch in _ALPHABET for ch in secret)
-
-
 def generate(conn: Connection, account: Account, *, actor: audit.Actor, now: datetime) -> IssuedToken:
     """Issue a new token for an Enterprise account and revoke the previous one at once."""
     require_enterprise(account)
-    plaintext = PREFIX + secrets.token_urlsafe(_SECRET_BYTES)
+    plaintext = secrets.new_secret(PREFIX)
     revoked = store.revoke_live_token(conn, account.id, now)
     token = Token(
         id=str(uuid.uuid4()),
         account_id=account.id,
-        token_hash=hash_token(plaintext),
+        token_hash=secrets.hash_secret(plaintext),
         last4=plaintext[-4:],
         created_at=now,
         revoked_at=None,
@@ -76,12 +60,11 @@ def generate(conn: Connection, account: Account, *, actor: audit.Actor, now: dat
 
 def authenticate(conn: Connection, candidate: str) -> tuple[Token, Account]:
     """The live token and its account; TokenInvalid otherwise, EnterpriseRequired for other plans."""
-    if not is_well_formed(candidate):
+    if not secrets.is_well_formed(candidate, PREFIX):
         raise TokenInvalid("the bearer token is not a scimkeeper SCIM token")
-    digest = hash_token(candidate)
+    digest = secrets.hash_secret(candidate)
     found = store.find_live_token(conn, digest)
-    # The lookup is by hash, so timing reveals nothing of the secret; compare_digest guards the equality anyway.
-    if found is None or not hmac.compare_digest(found[0].token_hash, digest):
+    if found is None or not secrets.same_hash(found[0].token_hash, digest):
         raise TokenInvalid("the bearer token is unknown or has been revoked")
     token, account = found
     require_enterprise(account)

@@ -27,6 +27,7 @@ class Member:
     version: int
     created_at: datetime
     updated_at: datetime
+    deprovisioned_at: datetime | None = None
 
 
 _COLUMNS = (
@@ -37,6 +38,7 @@ _COLUMNS = (
     members.c.version,
     members.c.created_at,
     members.c.updated_at,
+    members.c.deprovisioned_at,
 )
 _LIVE = members.c.removed_at.is_(None)
 
@@ -82,6 +84,7 @@ def insert_member(conn: Connection, member: Member) -> None:
                 account_id=member.account_id,
                 document=member.document,
                 active=member.active,
+                deprovisioned_at=member.deprovisioned_at,
                 version=member.version,
                 created_at=member.created_at,
                 updated_at=member.updated_at,
@@ -105,6 +108,7 @@ def update_member(conn: Connection, member: Member) -> None:
             .values(
                 document=member.document,
                 active=member.active,
+                deprovisioned_at=member.deprovisioned_at,
                 version=member.version,
                 updated_at=member.updated_at,
                 **indexed,
@@ -127,24 +131,82 @@ def get_member(conn: Connection, account_id: str, member_id: str, *, for_update:
     return _member(row) if row else None
 
 
+def _erase(now: datetime) -> dict[str, Any]:
+    """What removal leaves of a member: a tombstone with its id, account and dates, no personal data."""
+    return {
+        "user_name_key": None,
+        "external_id": None,
+        "display_name_key": None,
+        "document": {},
+        "search_document": {},
+        "active": False,
+        "removed_at": now,
+        "updated_at": now,
+    }
+
+
 def remove_member(conn: Connection, account_id: str, member_id: str, now: datetime) -> bool:
-    """Erase the member's personal data and keep a tombstone (id, account, dates); False if not live."""
-    result = conn.execute(
-        update(members)
-        .where(members.c.id == member_id, members.c.account_id == account_id, _LIVE)
-        .values(
-            user_name_key=None,
-            external_id=None,
-            display_name_key=None,
-            document={},
-            search_document={},
-            active=False,
-            removed_at=now,
-            updated_at=now,
-        )
-    )
+    """Remove a live member of the account at once; False if there is none."""
+    query = update(members).where(members.c.id == member_id, members.c.account_id == account_id, _LIVE)
+    result = conn.execute(query.values(_erase(now)))
     conn.execute(delete(member_emails).where(member_emails.c.member_id == member_id))
     return result.rowcount == 1
+
+
+def _due(cutoff: datetime) -> list[ColumnElement[bool]]:
+    return [
+        _LIVE,
+        members.c.deprovisioned_at.is_not(None),
+        members.c.deprovisioned_at <= cutoff,
+        members.c.active.is_(False),
+    ]
+
+
+def due_for_purge(conn: Connection, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+    """(member id, account id) of members deprovisioned at or before `cutoff`, oldest first.
+
+    On PostgreSQL the rows are locked and rows locked by another purge are skipped, so concurrent purges
+    share the work; SQLite's single writer serialises them anyway.
+    """
+    query = (
+        select(members.c.id, members.c.account_id)
+        .where(*_due(cutoff))
+        .order_by(members.c.deprovisioned_at, members.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [(row[0], row[1]) for row in conn.execute(query)]
+
+
+def purge_member(conn: Connection, member_id: str, cutoff: datetime, now: datetime) -> bool:
+    """Remove the member if it is still due (not reactivated, not removed meanwhile); True if this call did it."""
+    result = conn.execute(update(members).where(members.c.id == member_id, *_due(cutoff)).values(_erase(now)))
+    if result.rowcount != 1:
+        return False
+    conn.execute(delete(member_emails).where(member_emails.c.member_id == member_id))
+    return True
+
+
+def was_removed(conn: Connection, account_id: str, member_id: str) -> bool:
+    """Whether a tombstone of this member exists in the account."""
+    query = select(members.c.id).where(
+        members.c.id == member_id, members.c.account_id == account_id, members.c.removed_at.is_not(None)
+    )
+    return conn.execute(query).first() is not None
+
+
+def find_by_email(conn: Connection, account_id: str, email_key: str) -> Member | None:
+    """The live member whose userName, else one of whose e-mail addresses, is this (folded) address."""
+    by_name = select(*_COLUMNS).where(members.c.account_id == account_id, _LIVE, members.c.user_name_key == email_key)
+    row = conn.execute(by_name).first()
+    if row is None:
+        owners = select(member_emails.c.member_id).where(
+            member_emails.c.account_id == account_id, member_emails.c.value_key == email_key
+        )
+        by_email = select(*_COLUMNS).where(members.c.id.in_(owners), _LIVE).order_by(members.c.created_at).limit(1)
+        row = conn.execute(by_email).first()
+    return _member(row) if row else None
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,9 @@ members = Table(
     # The document with case-insensitive strings folded: what filters on non-indexed attributes read.
     Column("search_document", Json, nullable=False),
     Column("active", Boolean, nullable=False),
+    # Set at the first deactivation (flagged for suspension), cleared on reactivation; the purge removes the
+    # member when the deprovisioning window has passed since then.
+    Column("deprovisioned_at", UtcDateTime, nullable=True),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -104,6 +107,25 @@ Index(None, members.c.account_id, members.c.external_id)
 Index(None, members.c.account_id, members.c.display_name_key)
 Index(None, members.c.account_id, members.c.updated_at)
 Index(None, members.c.account_id, members.c.active)
+# The purge's work list, across accounts: deprovisioned members that are not removed yet.
+Index(
+    "ix_members_purge_due",
+    members.c.deprovisioned_at,
+    sqlite_where=members.c.removed_at.is_(None) & members.c.deprovisioned_at.is_not(None),
+    postgresql_where=members.c.removed_at.is_(None) & members.c.deprovisioned_at.is_not(None),
+)
+
+app_keys = Table(
+    "app_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    UniqueConstraint("key_hash"),
+)
 
 member_emails = Table(
     "member_emails",

@@ -6,15 +6,18 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scimkeeper.config import Settings
+from scimkeeper.jobs import PurgeLoop
 from scimkeeper.storage.db import Database
+from scimkeeper.web.access_api import AccessApi
 from scimkeeper.web.errors import HANDLERS
 from scimkeeper.web.scim_api import ScimApi
 
@@ -78,9 +81,30 @@ class RequestContext:
 
 def create_app(settings: Settings, db: Database, clock: Callable[[], datetime] = utc_now) -> ASGIApp:
     scim = ScimApi(settings, db, clock)
+    access = AccessApi(db, settings.deprovision_window)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        loop = None
+        if settings.purge_interval_seconds > 0:
+            loop = PurgeLoop(
+                db,
+                window=settings.deprovision_window,
+                interval=timedelta(seconds=settings.purge_interval_seconds),
+                batch_size=settings.purge_batch_size,
+                clock=clock,
+            )
+            loop.start()
+        try:
+            yield
+        finally:
+            if loop is not None:
+                loop.stop()
+
     app = Starlette(
-        routes=[Mount("/scim/v2", routes=scim.routes())],
+        routes=[Mount("/scim/v2", routes=scim.routes()), Mount("/api/v1", routes=access.routes())],
         exception_handlers=HANDLERS,
+        lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # RequestContext already normalised the path; a redirect would lose a POST
     return RequestContext(app)

@@ -6,7 +6,7 @@ import logging
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from scimkeeper.domain import errors as domain
 from scimkeeper.scim import errors as scim
@@ -18,6 +18,8 @@ log = logging.getLogger("scimkeeper.web")
 # Domain errors as (status, scimType). Anything else a SCIM route raises is a bug: 500.
 _DOMAIN_STATUS: dict[type[domain.DomainError], tuple[int, str | None]] = {
     domain.TokenInvalid: (401, None),
+    domain.AppKeyInvalid: (401, None),
+    domain.AccountNotFound: (404, None),
     domain.EnterpriseRequired: (403, None),
     domain.MemberNotFound: (404, None),
     domain.UserNameTaken: (409, "uniqueness"),
@@ -34,14 +36,17 @@ def request_id(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", "-"))
 
 
-def scim_error_response(status: int, detail: str, scim_type: str | None = None) -> ScimResponse:
+def error_response(request: Request, status: int, detail: str, scim_type: str | None = None) -> Response:
+    """A SCIM Error document, or plain JSON outside the SCIM API (the access API for the host application)."""
     headers = {"WWW-Authenticate": 'Bearer realm="scimkeeper"'} if status == 401 else None
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"status": status, "detail": detail}, status_code=status, headers=headers)
     return ScimResponse(error_document(status, detail, scim_type), status_code=status, headers=headers)
 
 
-async def on_scim_error(_request: Request, exc: Exception) -> Response:
+async def on_scim_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, scim.ScimError)
-    return scim_error_response(exc.status, exc.detail, exc.scim_type)
+    return error_response(request, exc.status, exc.detail, exc.scim_type)
 
 
 async def on_domain_error(request: Request, exc: Exception) -> Response:
@@ -50,19 +55,19 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
     if mapped is None:
         return await on_unexpected_error(request, exc)
     status, scim_type = mapped
-    return scim_error_response(status, str(exc), scim_type)
+    return error_response(request, status, str(exc), scim_type)
 
 
-async def on_http_error(_request: Request, exc: Exception) -> Response:
+async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = _HTTP_DETAILS.get(exc.status_code, str(exc.detail))
-    return scim_error_response(exc.status_code, detail)
+    return error_response(request, exc.status_code, detail)
 
 
 async def on_unexpected_error(request: Request, exc: Exception) -> Response:
     rid = request_id(request)
     log.error("unhandled error", exc_info=exc, extra={"request_id": rid})
-    return scim_error_response(500, f"internal error (request id {rid})")
+    return error_response(request, 500, f"internal error (request id {rid})")
 
 
 HANDLERS = {

@@ -1,4 +1,4 @@
-"""Accounts, SCIM tokens, members with their e-mail index, and the audit log.
+"""Accounts, SCIM tokens, members with their e-mail index, the audit log and application keys.
 
 Revision ID: 0001
 Revises:
@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("document", Json, nullable=False),
         sa.Column("search_document", Json, nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("deprovisioned_at", UtcDateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
@@ -86,6 +87,13 @@ def upgrade() -> None:
     op.create_index("ix_members_account_id_display_name_key", "members", ["account_id", "display_name_key"])
     op.create_index("ix_members_account_id_updated_at", "members", ["account_id", "updated_at"])
     op.create_index("ix_members_account_id_active", "members", ["account_id", "active"])
+    op.create_index(
+        "ix_members_purge_due",
+        "members",
+        ["deprovisioned_at"],
+        sqlite_where=sa.text("removed_at IS NULL AND deprovisioned_at IS NOT NULL"),
+        postgresql_where=sa.text("removed_at IS NULL AND deprovisioned_at IS NOT NULL"),
+    )
     op.create_table(
         "member_emails",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -122,9 +130,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_events_account_id_at", "audit_events", ["account_id", "at"])
     op.create_index("ix_audit_events_account_id_target_id", "audit_events", ["account_id", "target_id"])
+    op.create_table(
+        "app_keys",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("key_hash", sa.String(64), nullable=False),
+        sa.Column("last4", sa.String(4), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("revoked_at", UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_app_keys"),
+        sa.UniqueConstraint("key_hash", name="uq_app_keys_key_hash"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("app_keys")
     op.drop_table("audit_events")
     op.drop_table("member_emails")
     op.drop_table("members")

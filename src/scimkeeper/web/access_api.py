@@ -1,0 +1,68 @@
+"""The access API for the host application (/api/v1): may a member use the application now?
+
+Authenticated with an application key (`ska_...`, `scimkeeper app-key generate`), never with a SCIM token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from scimkeeper.domain import access, app_keys
+from scimkeeper.domain.errors import AppKeyInvalid
+from scimkeeper.scim.documents import format_datetime
+from scimkeeper.storage.db import Database
+
+MAX_EMAIL_LENGTH = 320
+
+
+class AccessApi:
+    def __init__(self, db: Database, window: timedelta) -> None:
+        self.db = db
+        self.window = window
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/accounts/{account}/members/{member}/access", self.member_access, methods=["GET"]),
+            Route("/accounts/{account}/access", self.email_access, methods=["GET"]),
+        ]
+
+    async def member_access(self, request: Request) -> Response:
+        account, member = request.path_params["account"], request.path_params["member"]
+        return await self._decide(request, lambda conn: access.for_member(conn, account, member, window=self.window))
+
+    async def email_access(self, request: Request) -> Response:
+        account, email = request.path_params["account"], request.query_params.get("email", "")
+        if not email or len(email) > MAX_EMAIL_LENGTH:
+            return JSONResponse({"status": 400, "detail": "give the member's address as ?email=..."}, 400)
+        return await self._decide(request, lambda conn: access.for_email(conn, account, email, window=self.window))
+
+    async def _decide(self, request: Request, decide: Callable[[Connection], access.AccessDecision]) -> Response:
+        authorization = request.headers.get("authorization", "")
+
+        def work() -> access.AccessDecision:
+            with self.db.read() as conn:
+                scheme, _, credential = authorization.partition(" ")
+                if scheme.lower() != "bearer":
+                    raise AppKeyInvalid("send the application key as 'Authorization: Bearer <key>'")
+                app_keys.authenticate(conn, credential.strip())
+                return decide(conn)
+
+        decision = await run_in_threadpool(work)
+        return JSONResponse(
+            {
+                "allowed": decision.allowed,
+                "state": decision.state,
+                "reason": decision.reason,
+                "account": decision.account_id,
+                "member": decision.member_id,
+                "removalAt": format_datetime(decision.removal_at) if decision.removal_at else None,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
