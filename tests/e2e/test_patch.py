@@ -58,7 +58,9 @@ def create(tenant: Tenant, **extra: Any) -> dict[str, Any]:
 
 
 def patch(tenant: Tenant, user_id: str, *operations: dict[str, Any], **headers: str) -> httpx.Response:
-    return tenant.client.patch(f"/Users/{user_id}", json={"schemas": [PATCH_OP], "Operations": list(operations)}, headers=headers)
+    return tenant.client.patch(
+        f"/Users/{user_id}", json={"schemas": [PATCH_OP], "Operations": list(operations)}, headers=headers
+    )
 
 
 def test_okta_deactivation_is_readable_and_reversible(tenant: Tenant) -> None:
@@ -118,8 +120,14 @@ def test_if_match_guards_changes(tenant: Tenant) -> None:
     """A stale If-Match is 412 on PATCH, PUT and DELETE; the current one succeeds."""
     user = create(tenant)
     stale = user["meta"]["version"]
-    assert patch(tenant, user["id"], {"op": "replace", "path": "title", "value": "A"}, **{"If-Match": stale}).status_code == 200
-    assert patch(tenant, user["id"], {"op": "replace", "path": "title", "value": "B"}, **{"If-Match": stale}).status_code == 412
+    assert (
+        patch(tenant, user["id"], {"op": "replace", "path": "title", "value": "A"}, **{"If-Match": stale}).status_code
+        == 200
+    )
+    assert (
+        patch(tenant, user["id"], {"op": "replace", "path": "title", "value": "B"}, **{"If-Match": stale}).status_code
+        == 412
+    )
     put = tenant.client.put(f"/Users/{user['id']}", json={"userName": "pat@acme.com"}, headers={"If-Match": stale})
     assert put.status_code == 412
     valid_error(put.json())
@@ -134,7 +142,9 @@ def test_if_none_match_answers_304_while_unchanged(tenant: Tenant) -> None:
     unchanged = tenant.client.get(f"/Users/{user['id']}", headers={"If-None-Match": user["meta"]["version"]})
     assert (unchanged.status_code, unchanged.content, unchanged.headers["etag"]) == (304, b"", user["meta"]["version"])
     patch(tenant, user["id"], {"op": "add", "path": "nickName", "value": "P"})
-    assert tenant.client.get(f"/Users/{user['id']}", headers={"If-None-Match": user["meta"]["version"]}).status_code == 200
+    assert (
+        tenant.client.get(f"/Users/{user['id']}", headers={"If-None-Match": user["meta"]["version"]}).status_code == 200
+    )
 
 
 def test_concurrent_patches_with_one_if_match_yield_one_success(server: Server, tenant: Tenant) -> None:
@@ -144,7 +154,12 @@ def test_concurrent_patches_with_one_if_match_yield_one_success(server: Server, 
         barrier = threading.Barrier(2)
         statuses: list[int] = []
 
-        def send(title: str, user: dict[str, Any] = user) -> None:
+        def send(
+            title: str,
+            user: dict[str, Any] = user,
+            barrier: threading.Barrier = barrier,
+            statuses: list[int] = statuses,
+        ) -> None:
             client = server.client(tenant.token)
             barrier.wait()
             response = patch(
