@@ -16,7 +16,8 @@ from sqlalchemy import Connection
 
 from scimkeeper import jobs, log
 from scimkeeper.config import ConfigError, Settings
-from scimkeeper.domain import accounts, app_keys, audit, members, search, tokens
+from scimkeeper.domain import accounts, app_keys, audit, domains, members, search, tokens
+from scimkeeper.domain.addresses import normalise_domain, unicode_domain
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.domain.errors import DomainError
 from scimkeeper.scim.listing import IndexPage
@@ -27,6 +28,7 @@ from scimkeeper.storage.db import Database
 
 T = TypeVar("T")
 DEMO_ACCOUNT = "Demo"
+DEMO_DOMAIN = "example.com"
 
 
 class Context:
@@ -137,12 +139,14 @@ def demo(ctx: Context, host: str | None, port: int | None) -> None:
                 account = accounts.resolve(conn, DEMO_ACCOUNT)
             except DomainError:
                 account = accounts.create(conn, DEMO_ACCOUNT, plan=accounts.ENTERPRISE, actor=OPERATOR, now=_now())
+                domains.authorize(conn, account, DEMO_DOMAIN, include_subdomains=True, actor=OPERATOR, now=_now())
             issued = tokens.generate(conn, account, actor=OPERATOR, now=_now())
         click.echo(
             f"\nscimkeeper demo account {account.name!r} ({account.id})\n"
             f"  SCIM base URL: {settings.scim_base_url}\n"
             f"  SCIM token:    {issued.plaintext}\n"
-            f"  (shown once; `scimkeeper token generate {DEMO_ACCOUNT}` issues a new one)\n\n"
+            f"  (shown once; `scimkeeper token generate {DEMO_ACCOUNT}` issues a new one)\n"
+            f"  Authorized email domain: {DEMO_DOMAIN} (and its subdomains)\n\n"
             f"  try: curl -H 'Authorization: Bearer {issued.plaintext}' {settings.scim_base_url}/Users\n"
         )
         sys.stdout.flush()
@@ -444,3 +448,65 @@ def app_key_revoke(ctx: Context, key_id: str, as_json: bool) -> None:
     """Revoke an application key at once."""
     ctx.transact(lambda conn: app_keys.revoke(conn, key_id, actor=OPERATOR, now=_now()))
     _emit(as_json, {"revoked": key_id}, f"revoked {key_id}")
+
+
+# --- authorized domains (operator only) ---------------------------------------------------------------------
+
+
+@main.group()
+def domain() -> None:
+    """Authorized email domains: only addresses in them can be provisioned into an account."""
+
+
+@domain.command("authorize")
+@click.argument("ref", metavar="ACCOUNT")
+@click.argument("name", metavar="DOMAIN")
+@click.option("--include-subdomains", is_flag=True, help="Also authorize every subdomain (sub.acme.com).")
+@json_option
+@pass_context
+def domain_authorize(ctx: Context, ref: str, name: str, include_subdomains: bool, as_json: bool) -> None:
+    """Authorize DOMAIN for ACCOUNT (stored lower case, punycode for international names)."""
+
+    def operation(conn: Connection) -> domains.DomainRow:
+        account_ = accounts.resolve(conn, ref)
+        return domains.authorize(
+            conn, account_, name, include_subdomains=include_subdomains, actor=OPERATOR, now=_now()
+        )
+
+    row = ctx.transact(operation)
+    scope = " and its subdomains" if row.include_subdomains else ""
+    _emit(as_json, asdict(row), f"authorized {unicode_domain(row.domain)}{scope} ({row.domain})")
+
+
+@domain.command("revoke")
+@click.argument("ref", metavar="ACCOUNT")
+@click.argument("name", metavar="DOMAIN")
+@json_option
+@pass_context
+def domain_revoke(ctx: Context, ref: str, name: str, as_json: bool) -> None:
+    """Revoke DOMAIN. Members in it stay as they are; their next change (other than deprovisioning) is refused."""
+    affected = ctx.transact(
+        lambda conn: domains.revoke(conn, accounts.resolve(conn, ref), name, actor=OPERATOR, now=_now())
+    )
+    _emit(
+        as_json,
+        {"revoked": normalise_domain(name), "members_in_domain": affected},
+        f"revoked {name}; {affected} member(s) have an address in it and keep it until their next change",
+    )
+
+
+@domain.command("list")
+@click.argument("ref", metavar="[ACCOUNT]", required=False)
+@json_option
+@pass_context
+def domain_list(ctx: Context, ref: str | None, as_json: bool) -> None:
+    """List authorized domains, of one account or of all."""
+
+    def operation(conn: Connection) -> list[domains.DomainRow]:
+        return domains.list_for(conn, accounts.resolve(conn, ref)) if ref else domains.list_all(conn)
+
+    rows = ctx.transact(operation)
+    lines = [
+        f"{r.account_id}  {unicode_domain(r.domain)}" + ("  +subdomains" if r.include_subdomains else "") for r in rows
+    ]
+    _emit(as_json, [asdict(r) for r in rows], "\n".join(lines) or "no authorized domains")

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scimkeeper.domain import accounts, tokens
+from scimkeeper.domain import accounts, domains, tokens
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.storage.db import Database
 from tests.conftest import BACKENDS, database_url
@@ -73,16 +73,27 @@ class Server:
         self.clients.append(client)
         return client
 
-    def tenant(self, *, enterprise: bool = True) -> Tenant:
-        """A new account with a token, made through the domain on the server's database (the CLI has its own tests)."""
+    def tenant(self, *, enterprise: bool = True, email_domains: tuple[str, ...] = ()) -> Tenant:
+        """A new account with a token and authorized domains, made through the domain layer on the server's
+        database (the CLI has its own tests). A domain belongs to one account at a time: release it after use."""
         name = f"acct-{uuid.uuid4().hex[:10]}"
         now = datetime.now(UTC)
         with self.db.write() as conn:
             account = accounts.create(conn, name, plan=accounts.ENTERPRISE, actor=OPERATOR, now=now)
             issued = tokens.generate(conn, account, actor=OPERATOR, now=now)
+            for domain in email_domains:
+                domains.authorize(conn, account, domain, include_subdomains=False, actor=OPERATOR, now=now)
             if not enterprise:  # a standard account cannot get a token: issue it first, then downgrade
                 accounts.set_plan(conn, account, accounts.STANDARD, actor=OPERATOR, now=now)
         return Tenant(account.id, name, issued.plaintext, self.client(issued.plaintext))
+
+    def release_domains(self, tenant: Tenant) -> None:
+        """Revoke every domain of the tenant, so that another test's tenant may take them."""
+        now = datetime.now(UTC)
+        with self.db.write() as conn:
+            account = accounts.resolve(conn, tenant.id)
+            for row in domains.list_for(conn, account):
+                domains.revoke(conn, account, row.domain, actor=OPERATOR, now=now)
 
     def log_text(self) -> str:
         return self.log_path.read_text()
@@ -136,6 +147,22 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     assert "unhandled error" not in running.log_text(), "a request ended in a 500 during the session"
 
 
+# The e-mail domains of the tests' addresses and recorded IdP bodies; the `tenant` of a test holds them while it runs.
+TEST_DOMAINS = (
+    "acme.com",
+    "okta.local",
+    "testuser.com",
+    "contoso.com",
+    "microsoft.com",
+    "email.com",
+    "joe.com",
+    "example.com",
+)
+
+
 @pytest.fixture
-def tenant(server: Server) -> Tenant:
-    return server.tenant()
+def tenant(server: Server) -> Iterator[Tenant]:
+    """An Enterprise account that owns TEST_DOMAINS for the duration of one test."""
+    current = server.tenant(email_domains=TEST_DOMAINS)
+    yield current
+    server.release_domains(current)

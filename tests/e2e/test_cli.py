@@ -52,11 +52,13 @@ def test_unknown_account_is_a_clear_error(server: Server) -> None:
 def test_audit_lists_the_accounts_changes(server: Server) -> None:
     """`audit` shows account creation, token generation and SCIM changes in order."""
     created = server.cli_json("account", "create", "Vandelay", "--enterprise")
+    server.cli("domain", "authorize", "Vandelay", "v.com")
     token = server.cli_json("token", "generate", "Vandelay")["token"]
     user = server.client(token, **{"User-Agent": "Okta SCIM Client"}).post("/Users", json={"userName": "art@v.com"})
     actions = [(e["action"], e["actor_type"]) for e in server.cli_json("audit", created["id"])]
     assert actions == [
         ("account.created", "operator"),
+        ("domain.authorized", "operator"),
         ("token.generated", "operator"),
         ("member.provisioned", "scim_token"),
     ]

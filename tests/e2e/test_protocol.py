@@ -190,7 +190,7 @@ def test_standard_plan_token_gets_403(server: Server) -> None:
 
 def test_another_accounts_user_looks_exactly_like_a_missing_one(server: Server, tenant: Tenant) -> None:
     """No request can see or touch another account's data."""
-    other = server.tenant()
+    other = server.tenant(email_domains=("globex.com",))
     theirs = other.client.post("/Users", json=body("eve@globex.com")).json()["id"]
     missing = "00000000-0000-4000-8000-000000000000"
     for method, extra in (("GET", {}), ("PUT", {"json": body("eve@acme.com")}), ("DELETE", {})):
@@ -205,8 +205,8 @@ def test_another_accounts_user_looks_exactly_like_a_missing_one(server: Server, 
 @pytest.fixture(scope="module")
 def paged(server: Server) -> tuple[Tenant, list[str]]:
     """A live account of seven users and their ids in creation order."""
-    tenant = server.tenant()
-    ids = [tenant.client.post("/Users", json=body(f"u{i}@acme.com")).json()["id"] for i in range(7)]
+    tenant = server.tenant(email_domains=("paged.acme.com",))
+    ids = [tenant.client.post("/Users", json=body(f"u{i}@paged.acme.com")).json()["id"] for i in range(7)]
     return tenant, ids
 
 

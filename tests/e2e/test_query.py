@@ -16,15 +16,15 @@ NAMES = ["carol", "alice", "Bob", "dave", "erin"]
 @pytest.fixture(scope="module")
 def crowd(server: Server) -> tuple[Tenant, dict[str, str]]:
     """Five users created in the order of NAMES; name → id."""
-    tenant = server.tenant()
+    tenant = server.tenant(email_domains=("query.acme.com",))
     ids = {}
     for i, name in enumerate(NAMES):
         body = {
             "schemas": [CORE],
-            "userName": f"{name}@acme.com",
+            "userName": f"{name}@query.acme.com",
             "displayName": name.title(),
             "externalId": f"ext-{i}",
-            "emails": [{"value": f"{name}@acme.com", "type": "work", "primary": True}],
+            "emails": [{"value": f"{name}@query.acme.com", "type": "work", "primary": True}],
             "active": name != "dave",
         }
         response = tenant.client.post("/Users", json=body)
@@ -41,18 +41,20 @@ def names(page: dict[str, Any], ids: dict[str, str]) -> list[str]:
 def test_oktas_lookup_by_user_name_finds_exactly_one(crowd: tuple[Tenant, dict[str, str]]) -> None:
     """`userName eq` is case-insensitive and returns the one match."""
     tenant, ids = crowd
-    page = tenant.client.get("/Users", params={"filter": 'userName eq "ALICE@acme.com"', "startIndex": 1, "count": 100})
+    page = tenant.client.get(
+        "/Users", params={"filter": 'userName eq "ALICE@query.acme.com"', "startIndex": 1, "count": 100}
+    )
     assert page.status_code == 200
     valid_list(page.json())
     assert (page.json()["totalResults"], names(page.json(), ids)) == (1, ["alice"])
-    none = tenant.client.get("/Users", params={"filter": 'userName eq "nobody@acme.com"'}).json()
+    none = tenant.client.get("/Users", params={"filter": 'userName eq "nobody@query.acme.com"'}).json()
     assert (none["totalResults"], none["Resources"]) == (0, [])
 
 
 def test_plus_and_percent_encoded_spaces_both_work(crowd: tuple[Tenant, dict[str, str]], server: Server) -> None:
     """Spaces may arrive as %20 or +."""
     tenant, ids = crowd
-    for raw in ("userName+eq+%22bob%40acme.com%22", "userName%20eq%20%22bob%40acme.com%22"):
+    for raw in ("userName+eq+%22bob%40query.acme.com%22", "userName%20eq%20%22bob%40query.acme.com%22"):
         page = tenant.client.get(f"{server.scim_url}/Users?filter={raw}").json()
         assert names(page, ids) == ["Bob"]
 
@@ -60,7 +62,9 @@ def test_plus_and_percent_encoded_spaces_both_work(crowd: tuple[Tenant, dict[str
 def test_entras_work_email_filter(crowd: tuple[Tenant, dict[str, str]]) -> None:
     """Entra matches on emails[type eq "work"].value."""
     tenant, ids = crowd
-    page = tenant.client.get("/Users", params={"filter": 'emails[type eq "work"].value eq "erin@acme.com"'}).json()
+    page = tenant.client.get(
+        "/Users", params={"filter": 'emails[type eq "work"].value eq "erin@query.acme.com"'}
+    ).json()
     assert names(page, ids) == ["erin"]
 
 
@@ -169,8 +173,8 @@ def test_attributes_and_excluded_attributes(crowd: tuple[Tenant, dict[str, str]]
     assert only == {
         "schemas": [CORE],
         "id": ids["alice"],
-        "userName": "alice@acme.com",
-        "emails": [{"value": "alice@acme.com"}],
+        "userName": "alice@query.acme.com",
+        "emails": [{"value": "alice@query.acme.com"}],
     }
     without = tenant.client.get("/Users", params={"excludedAttributes": "emails,meta", "count": 1}).json()
     assert {"emails", "meta"}.isdisjoint(without["Resources"][0])

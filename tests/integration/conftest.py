@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import Connection
 
 from scimkeeper.domain import accounts
+from scimkeeper.domain import domains as domains_
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import WRITE_OPTION, Database
@@ -31,6 +33,23 @@ def conn(db: Database) -> Iterator[Connection]:
         transaction.rollback()
 
 
+# The e-mail domains the tests' addresses use; tests that commit data use a unique domain instead (`unique_domain`).
+TEST_DOMAINS = ("acme.com", "home.org", "example.org", "x.org", "b.io")
+
+
+def enterprise(conn: Connection, name: str, domains: tuple[str, ...] = TEST_DOMAINS) -> Account:
+    """An Enterprise account with authorized e-mail domains, as an operator would set it up."""
+    account = accounts.create(conn, name, plan=accounts.ENTERPRISE, actor=OPERATOR, now=NOW)
+    for domain in domains:
+        domains_.authorize(conn, account, domain, include_subdomains=False, actor=OPERATOR, now=NOW)
+    return account
+
+
+def unique_domain() -> str:
+    """A domain no other test uses: a domain belongs to at most one account, and some tests commit."""
+    return f"t{uuid.uuid4().hex[:10]}.acme.com"
+
+
 @pytest.fixture
 def account(conn: Connection) -> Account:
-    return accounts.create(conn, "Acme", plan=accounts.ENTERPRISE, actor=OPERATOR, now=NOW)
+    return enterprise(conn, "Acme")

@@ -13,7 +13,7 @@ from scimkeeper.domain.errors import AppKeyInvalid
 from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.accounts import Account
-from tests.integration.conftest import NOW
+from tests.integration.conftest import NOW, enterprise
 
 WINDOW = timedelta(days=30)
 
@@ -65,8 +65,10 @@ def test_lookup_by_user_name_or_any_email_case_insensitively(conn: Connection, a
 
 def test_member_of_another_account_is_unknown(conn: Connection, account: Account) -> None:
     """A member id is only meaningful within its account."""
-    other = accounts.create(conn, "Other", plan="enterprise", actor=OPERATOR, now=NOW)
-    member = provision(conn, other, "eve")
+    other = enterprise(conn, "Other", ("globex.com",))
+    member = members.provision(
+        conn, other, parse_resource({"userName": "eve@globex.com"}, USER_RESOURCE), actor=OPERATOR, now=NOW
+    )
     assert access.for_member(conn, account.id, member.id, window=WINDOW).state == "unknown"
 
 

@@ -12,23 +12,22 @@ import pytest
 from sqlalchemy import Connection
 
 from scimkeeper import jobs
-from scimkeeper.domain import accounts, audit, members
-from scimkeeper.domain.audit import OPERATOR
+from scimkeeper.domain import audit, members
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken
 from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.patch import parse_patch_request
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
-from tests.integration.conftest import NOW
+from tests.integration.conftest import NOW, enterprise, unique_domain
 
 T = NOW
 WINDOW = timedelta(days=30)
 IDP = audit.Actor("scim_token", "tok", "Okta SCIM Client", None)
 
 
-def body(name: str, **extra: Any) -> dict[str, Any]:
-    return parse_resource({"userName": f"{name}@acme.com", **extra}, USER_RESOURCE)
+def body(name: str, domain: str = "acme.com", **extra: Any) -> dict[str, Any]:
+    return parse_resource({"userName": f"{name}@{domain}", **extra}, USER_RESOURCE)
 
 
 def set_active(conn: Connection, account: Account, member_id: str, active: bool, now: Any) -> members.Member:
@@ -129,10 +128,11 @@ def test_audit_rows_equal_the_successful_mutations(conn: Connection, account: Ac
 def test_concurrent_purges_remove_each_member_exactly_once(db: Database, purgers: int) -> None:
     """Several purges at once (as several processes would run them): every due member purged once, no errors."""
     with db.write() as conn:
-        account = accounts.create(conn, f"purge-{uuid.uuid4()}", plan="enterprise", actor=OPERATOR, now=T)
+        domain = unique_domain()
+        account = enterprise(conn, f"purge-{uuid.uuid4()}", (domain,))
         due = []
         for i in range(60):
-            member = members.provision(conn, account, body(f"u{i}", active=False), actor=IDP, now=T)
+            member = members.provision(conn, account, body(f"u{i}", domain, active=False), actor=IDP, now=T)
             due.append(member.id)
     barrier = threading.Barrier(purgers)
     reports: list[jobs.PurgeReport] = []
@@ -161,8 +161,9 @@ def test_concurrent_purges_remove_each_member_exactly_once(db: Database, purgers
 def test_purge_loop_runs_in_the_background_and_stops(db: Database) -> None:
     """The serve loop purges with its clock and stops between batches when asked."""
     with db.write() as conn:
-        account = accounts.create(conn, f"loop-{uuid.uuid4()}", plan="enterprise", actor=OPERATOR, now=T)
-        member = members.provision(conn, account, body("ada", active=False), actor=IDP, now=T)
+        domain = unique_domain()
+        account = enterprise(conn, f"loop-{uuid.uuid4()}", (domain,))
+        member = members.provision(conn, account, body("ada", domain, active=False), actor=IDP, now=T)
     loop = jobs.PurgeLoop(
         db, window=WINDOW, interval=timedelta(seconds=0.05), batch_size=10, clock=lambda: T + timedelta(days=40)
     )
@@ -186,8 +187,9 @@ def test_purge_loop_runs_in_the_background_and_stops(db: Database) -> None:
 def test_dry_run_lists_without_removing(db: Database) -> None:
     """A dry run reports the due members and changes nothing."""
     with db.write() as conn:
-        account = accounts.create(conn, f"dry-{uuid.uuid4()}", plan="enterprise", actor=OPERATOR, now=T)
-        member = members.provision(conn, account, body("ada", active=False), actor=IDP, now=T)
+        domain = unique_domain()
+        account = enterprise(conn, f"dry-{uuid.uuid4()}", (domain,))
+        member = members.provision(conn, account, body("ada", domain, active=False), actor=IDP, now=T)
     report = jobs.purge(db, now=T + timedelta(days=31), window=WINDOW, dry_run=True)
     assert (member.id, account.id) in report.members
     with db.read() as conn:

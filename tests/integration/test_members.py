@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, select
 
-from scimkeeper.domain import accounts, audit, members, search
+from scimkeeper.domain import audit, members, search
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken
 from scimkeeper.scim.documents import parse_resource
@@ -20,7 +20,7 @@ from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
 from scimkeeper.storage.tables import member_emails
-from tests.integration.conftest import NOW
+from tests.integration.conftest import NOW, enterprise, unique_domain
 
 
 def user(user_name: str, **extra: Any) -> dict[str, Any]:
@@ -53,14 +53,14 @@ def test_user_name_is_unique_case_insensitively(conn: Connection, account: Accou
 
 def test_same_user_name_in_two_accounts_is_allowed(conn: Connection, account: Account) -> None:
     """Uniqueness is per account."""
-    other = accounts.create(conn, "Globex", plan=accounts.ENTERPRISE, actor=OPERATOR, now=NOW)
-    members.provision(conn, account, user("ada@acme.com"), actor=OPERATOR, now=NOW)
-    assert members.provision(conn, other, user("ada@acme.com"), actor=OPERATOR, now=NOW)
+    other = enterprise(conn, "Globex", ("globex.com",))
+    members.provision(conn, account, user("ada", emails=[{"value": "ada@acme.com"}]), actor=OPERATOR, now=NOW)
+    assert members.provision(conn, other, user("ada", emails=[{"value": "ada@globex.com"}]), actor=OPERATOR, now=NOW)
 
 
 def test_member_of_another_account_is_not_found(conn: Connection, account: Account) -> None:
     """A member id from another account behaves exactly like a missing id."""
-    other = accounts.create(conn, "Globex", plan=accounts.ENTERPRISE, actor=OPERATOR, now=NOW)
+    other = enterprise(conn, "Globex", ("globex.com",))
     theirs = members.provision(conn, other, user("eve@globex.com"), actor=OPERATOR, now=NOW)
     with pytest.raises(MemberNotFound):
         members.get(conn, account, theirs.id)
@@ -207,7 +207,8 @@ def test_every_change_is_audited_with_a_diff(conn: Connection, account: Account)
 def test_concurrent_creates_of_one_user_name_yield_exactly_one_member(db: Database) -> None:
     """The database constraint decides between racing transactions: one wins, the others conflict."""
     with db.write() as conn:
-        account = accounts.create(conn, f"race-{uuid.uuid4()}", plan="enterprise", actor=OPERATOR, now=NOW)
+        domain = unique_domain()
+        account = enterprise(conn, f"race-{uuid.uuid4()}", (domain,))
     barrier = threading.Barrier(8)
     outcomes: list[str] = []
 
@@ -215,7 +216,7 @@ def test_concurrent_creates_of_one_user_name_yield_exactly_one_member(db: Databa
         barrier.wait()
         try:
             with db.write() as conn:
-                members.provision(conn, account, user("same@acme.com"), actor=OPERATOR, now=NOW)
+                members.provision(conn, account, user(f"same@{domain}"), actor=OPERATOR, now=NOW)
             outcomes.append("created")
         except UserNameTaken:
             outcomes.append("conflict")

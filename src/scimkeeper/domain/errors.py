@@ -49,3 +49,15 @@ class AppKeyInvalid(DomainError):
 
 class AppKeyNotFound(DomainError):
     pass
+
+
+class NoAuthorizedDomains(DomainError):
+    """The account has no authorized email domain, so nobody can be provisioned."""
+
+
+class DomainAlreadyAuthorized(DomainError):
+    pass
+
+
+class DomainNotFound(DomainError):
+    pass

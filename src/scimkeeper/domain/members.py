@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from scimkeeper.domain import audit
+from scimkeeper.domain import audit, domains
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken, VersionMismatch
 from scimkeeper.scim import etags
 from scimkeeper.scim.patch import PatchOperation, apply_patch
@@ -55,8 +55,9 @@ def _audit_document(member: Member) -> dict[str, Any]:
 def provision(
     conn: Connection, account: Account, document: dict[str, Any], *, actor: audit.Actor, now: datetime
 ) -> Member:
-    """Create a member; an absent `active` means active."""
+    """Create a member; an absent `active` means active. Its addresses must be in authorized domains."""
     document, active = _split_active(document, default=True)
+    domains.enforce(conn, account, document, active=active)
     member = Member(
         id=str(uuid.uuid4()),
         account_id=account.id,
@@ -147,6 +148,7 @@ def _change(
     document, active = _split_active(document, default=current.active)
     if document == current.document and active == current.active:
         return current
+    domains.enforce(conn, account, document, active=active, previous=current.document)
     deprovisioned_at, transition = _transition(current, active, now)
     changed = dc_replace(
         current,

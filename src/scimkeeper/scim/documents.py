@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from scimkeeper.scim.errors import InvalidSyntax, InvalidValue
+from scimkeeper.scim.paths import attribute_in, schemas_of, split_qualified
 from scimkeeper.scim.schema import COMMON_ATTRIBUTES, Attribute, ResourceType, Schema
 
 # Marks a value that is absent, null or empty: RFC 7643 §2.5 treats all three as "unassigned".
@@ -66,7 +67,7 @@ class _BodyParser:
 
     def __init__(self, resource_type: ResourceType) -> None:
         self._resource_type = resource_type
-        self._values: dict[str, dict[str, Any]] = {schema.id: {} for schema in _schemas_of(resource_type)}
+        self._values: dict[str, dict[str, Any]] = {schema.id: {} for schema in schemas_of(resource_type)}
         self._seen: set[tuple[str, str]] = set()
 
     def add(self, key: str, value: object) -> None:
@@ -76,13 +77,13 @@ class _BodyParser:
         if schema is not None:
             self._add_schema_object(schema, value)
             return
-        qualified = _split_qualified(key, self._resource_type)
+        qualified = split_qualified(key, self._resource_type)
         if qualified is not None:
             self._add_attribute(*qualified, value)
         elif key.lower().startswith("urn:"):
             # An extension this server does not know is tolerated only while it carries no data.
             if not _is_unassigned(value):
-                accepted = ", ".join(schema.id for schema in _schemas_of(self._resource_type))
+                accepted = ", ".join(schema.id for schema in schemas_of(self._resource_type))
                 raise InvalidSyntax(f'Unknown schema "{key}": {self._resource_type.name} accepts {accepted}')
         else:
             self._add_attribute(self._resource_type.schema, key, value)
@@ -114,7 +115,7 @@ class _BodyParser:
 
     def _add_attribute(self, schema: Schema, name: str, value: object) -> None:
         is_core = schema is self._resource_type.schema
-        attribute = _schema_attribute(schema, name, with_common=is_core)
+        attribute = attribute_in(schema, name, self._resource_type)
         if attribute is None:
             owner = f"{schema.id} or its extensions" if is_core else schema.id
             raise InvalidSyntax(f'Unknown attribute "{name}": it is not part of {owner}')
@@ -374,7 +375,7 @@ def select_attributes(
             projected = selection.project_schema(schema, value)
         else:
             core = resource_type.schema
-            attribute = _schema_attribute(core, key, with_common=True)
+            attribute = attribute_in(core, key, resource_type)
             # Keys that no schema describes are not emitted.
             projected = _UNASSIGNED if attribute is None else selection.project(core.id, attribute, value)
         if projected is not _UNASSIGNED:
@@ -407,7 +408,7 @@ def _parse_names(names: Sequence[str], resource_type: ResourceType) -> _Names:
         if whole is not None:
             schemas.add(whole.id.lower())
             continue
-        schema, path = _split_qualified(name, resource_type) or (resource_type.schema, name)
+        schema, path = split_qualified(name, resource_type) or (resource_type.schema, name)
         attribute, _, sub = path.lower().partition(".")
         if sub:
             sub_attributes.add((schema.id.lower(), attribute, sub))
@@ -484,27 +485,3 @@ def _returned_by_default(attribute: Attribute) -> bool:
 
 def _named(attribute: Attribute, names: frozenset[str]) -> bool:
     return attribute.name.lower() in names
-
-
-# --- Shared lookups --------------------------------------------------------------------------------------
-
-
-def _schemas_of(resource_type: ResourceType) -> tuple[Schema, ...]:
-    return (resource_type.schema, *(extension for extension, _ in resource_type.extensions))
-
-
-def _schema_attribute(schema: Schema, name: str, *, with_common: bool) -> Attribute | None:
-    if with_common:
-        common = next((a for a in COMMON_ATTRIBUTES if a.name.lower() == name.lower()), None)
-        if common is not None:
-            return common
-    return schema.attribute(name)
-
-
-def _split_qualified(key: str, resource_type: ResourceType) -> tuple[Schema, str] | None:
-    """Split "urn:...:User:userName" into its schema and attribute name, preferring the longest URN."""
-    lowered = key.lower()
-    for schema in sorted(_schemas_of(resource_type), key=lambda schema: len(schema.id), reverse=True):
-        if lowered.startswith(f"{schema.id.lower()}:"):
-            return schema, key[len(schema.id) + 1 :]
-    return None

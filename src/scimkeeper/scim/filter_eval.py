@@ -1,20 +1,32 @@
 """Evaluate a parsed SCIM filter (RFC 7644 §3.4.2.2) in Python, over one resource or one value of an attribute.
 
 Used by the PATCH engine for value filters (`emails[type eq "work"]`, §3.5.2) and, in tests, as the reference
-that the SQL compiler must agree with. Filters are compiled first, so an error never depends on the data.
+that the SQL compiler must agree with. It owns the rules both share (which paths a filter may name, which
+operators and values suit an attribute); `filter_sql` imports them. Filters are compiled first, so an error
+never depends on the data.
 """
 
-# Semantics, including choices where RFC 7644 is silent (the SQL compiler must agree):
+# Semantics, including choices where RFC 7644 is silent (filter_sql's docstring says the same, word for word):
 # - Every comparison, `ne` included, matches when some value of the attribute satisfies it; an attribute with
-#   no value therefore never matches a comparison. `not (...)` is how a client asks for the complement.
+#   no value therefore never matches a comparison. `not (...)` is its exact complement.
+# - A multi-valued complex attribute compared without a sub-attribute stands for its `value` sub-attribute:
+#   `emails co "x"` is `emails.value co "x"` (the §3.4.2.2 example `emails co "example.com"`). Any other
+#   complex attribute (`name`, and `manager` although it has a `value`) can only be tested with `pr`,
+#   `eq null`/`ne null` or `[...]`.
+# - `attr[filter]` applies to a singular complex attribute too (`name[givenName eq "x"]`): the §3.4.2.2 grammar
+#   allows it, and there is just one value to test.
 # - `pr` is false for null, "", [] and {} (§3.4.2.2: "a non-empty value").
 # - `eq null` matches an unassigned attribute and `ne null` an assigned one; other operators refuse null.
-# - Strings compare case-insensitively (casefold) unless the attribute is caseExact; gt/ge/lt/le order them
-#   by code point. dateTime values compare as instants; one without an offset is read as UTC.
+# - An unspecified `primary` of a multi-valued attribute's value is false (RFC 7643 §2.4): `[primary eq false]`
+#   matches it, and `primary pr` is true for every value.
+# - Strings compare case-insensitively (`scim.keys.fold`) unless the attribute is caseExact; gt/ge/lt/le order
+#   them by code point. dateTime values compare as instants; one without an offset is read as UTC.
 # - A boolean attribute accepts "true"/"false" strings as comparison values (Entra ID sends
 #   `emails[primary eq "True"]`). Booleans allow only eq/ne; binary refuses gt/ge/lt/le; co/sw/ew need a
-#   string or reference or binary attribute. A complex attribute can only be tested with `pr` or `[...]`.
+#   string, reference or binary attribute.
 # - A stored value of the wrong type for its attribute never matches.
+# - `password`, `meta.location` and `meta.version` cannot be filtered on (a secret; values made at rendering).
+# - `groups` has no values until groups exist (filter_sql: `Layout.absent`; rendered Users carry none).
 # - Unknown attributes, sub-attributes and schemas, and comparison values of the wrong type, are InvalidFilter.
 
 from __future__ import annotations
@@ -27,10 +39,8 @@ from typing import Any, Final, TypeAlias
 from scimkeeper.scim.errors import InvalidFilter
 from scimkeeper.scim.filter import And, AttrPath, Compare, CompareOp, CompValue, Filter, Not, Or, Present, ValuePath
 from scimkeeper.scim.keys import fold
-from scimkeeper.scim.schema import COMMON_ATTRIBUTES, Attribute, ResourceType, Schema
-
-# `schemas` is no schema attribute (RFC 7643 §3), but filters may test it (RFC 7644 §3.4.2.2 examples).
-_SCHEMAS: Final = Attribute("schemas", "reference", multi_valued=True, mutability="readOnly")
+from scimkeeper.scim.paths import Resolved, implied_value, resolve, resolve_inner, resolve_sub
+from scimkeeper.scim.schema import Attribute, ResourceType
 
 Predicate: TypeAlias = Callable[[Mapping[str, Any]], bool]
 # The values a path names in a resource or a value: none, one, or several for a multi-valued attribute.
@@ -38,8 +48,18 @@ _Values: TypeAlias = Callable[[Mapping[str, Any]], list[Any]]
 # Turns a stored value or a comparison value into a comparable key, or None when it has the wrong type.
 _Key: TypeAlias = Callable[[object], Any]
 
-_ORDERING: Final = frozenset({"gt", "ge", "lt", "le"})
-_SUBSTRING: Final = frozenset({"co", "sw", "ew"})
+_EQUALITY: Final[frozenset[CompareOp]] = frozenset({"eq", "ne"})
+_ORDERING: Final[frozenset[CompareOp]] = frozenset({"gt", "ge", "lt", "le"})
+_SUBSTRING: Final[frozenset[CompareOp]] = frozenset({"co", "sw", "ew"})
+_ALLOWED: Final[dict[str, frozenset[CompareOp]]] = {
+    "string": _EQUALITY | _SUBSTRING | _ORDERING,
+    "reference": _EQUALITY | _SUBSTRING | _ORDERING,
+    "binary": _EQUALITY | _SUBSTRING,
+    "boolean": _EQUALITY,
+    "integer": _EQUALITY | _ORDERING,
+    "decimal": _EQUALITY | _ORDERING,
+    "dateTime": _EQUALITY | _ORDERING,
+}
 _TESTS: Final[dict[CompareOp, Callable[[Any, Any], bool]]] = {
     "eq": lambda stored, wanted: stored == wanted,
     "ne": lambda stored, wanted: stored != wanted,
@@ -51,6 +71,8 @@ _TESTS: Final[dict[CompareOp, Callable[[Any, Any], bool]]] = {
     "lt": lambda stored, wanted: stored < wanted,
     "le": lambda stored, wanted: stored <= wanted,
 }
+# Readable only, never filterable: a secret, and values derived from others at rendering.
+_NOT_FILTERABLE: Final = frozenset({("meta", "location"), ("meta", "version"), ("password",)})
 
 
 def matches(filter: Filter, item: Mapping[str, Any], attribute: Attribute) -> bool:  # noqa: A002 -- RFC term
@@ -65,9 +87,8 @@ def matches_resource(filter: Filter, resource: Mapping[str, Any], resource_type:
 
 def value_predicate(filter: Filter, attribute: Attribute) -> Predicate:  # noqa: A002 -- RFC term
     """Compile a value filter (`type eq "work"` inside `emails[...]`); raise InvalidFilter if it cannot apply."""
-    if attribute.type != "complex":
-        raise InvalidFilter(f'"{attribute.name}" has no sub-attributes to filter on')
-    return _compile(filter, _ValueScope(attribute))
+    parent = value_path_target(Resolved(attribute, None, (attribute.name,)))
+    return _compile(filter, _ValueScope(parent))
 
 
 def resource_predicate(filter: Filter, resource_type: ResourceType) -> Predicate:  # noqa: A002 -- RFC term
@@ -75,33 +96,92 @@ def resource_predicate(filter: Filter, resource_type: ResourceType) -> Predicate
     return _compile(filter, _ResourceScope(resource_type))
 
 
+# --- Rules shared with filter_sql ----------------------------------------------------------------------------
+
+
+def filter_target(path: AttrPath, resource_type: ResourceType) -> Resolved:
+    """What a path in a `filter` (or `sortBy`) names; InvalidFilter if it is unknown or not filterable."""
+    return _filterable(resolve(path, resource_type, InvalidFilter))
+
+
+def _filterable(target: Resolved) -> Resolved:
+    if tuple(part for part in target.key if not part.startswith("urn:")) in _NOT_FILTERABLE:
+        raise InvalidFilter(f"{target.name} cannot be used in a filter or sortBy.")
+    return target
+
+
+def inner_target(parent: Resolved, path: AttrPath) -> Resolved:
+    """What a name inside `parent[...]` names; InvalidFilter if it is unknown or not filterable."""
+    return _filterable(resolve_inner(parent, path, InvalidFilter))
+
+
+def comparison_target(target: Resolved) -> Resolved:
+    """What a comparison tests: `emails` (multi-valued complex, no sub-attribute) stands for `emails.value`."""
+    if target.sub is None and target.attribute.multi_valued and target.attribute.type == "complex":
+        if target.attribute.sub_attribute("value") is None:
+            raise InvalidFilter(
+                f"{target.name} has no value sub-attribute to compare; compare one of its sub-attributes, "
+                f"e.g. {target.name}.{target.attribute.sub_attributes[0].name}."
+            )
+        return resolve_sub(target, "value", InvalidFilter)
+    return target
+
+
+def value_path_target(target: Resolved) -> Resolved:
+    """The attribute before `[...]`, which must be a complex attribute (not a sub-attribute)."""
+    if target.target.type != "complex":
+        raise InvalidFilter(f"{target.name}[...] needs a complex attribute; {target.name} has no sub-attributes.")
+    return target
+
+
+def comparison_key(leaf: Resolved, op: CompareOp, value: CompValue) -> Any:
+    """Check that `op` and `value` suit the attribute compared; return the value's comparison key."""
+    attribute, name = leaf.target, leaf.name
+    if attribute.type == "complex":
+        raise InvalidFilter(
+            f"{name} is a complex attribute: compare one of its sub-attributes, e.g. "
+            f"{name}.{attribute.sub_attributes[0].name}, or use pr or {name}[...]."
+        )
+    if value is None:
+        raise InvalidFilter(f'{name} can be compared with null by "eq" and "ne" only (or use "{name} pr").')
+    if op not in _ALLOWED[attribute.type]:
+        allowed = ", ".join(sorted(_ALLOWED[attribute.type]))
+        raise InvalidFilter(f'The operator "{op}" cannot compare {name}: {_NOUNS[attribute.type]} takes {allowed}.')
+    key = key_function(attribute)(value)
+    if key is None:
+        raise InvalidFilter(f"{name} is {_NOUNS[attribute.type]}; compare it with {_LITERALS[attribute.type]}.")
+    return key
+
+
+def compare_keys(op: CompareOp, stored: Any, wanted: Any) -> bool:
+    """`stored op wanted` on comparison keys."""
+    return _TESTS[op](stored, wanted)
+
+
+def key_function(attribute: Attribute) -> _Key:
+    """How values of `attribute`, stored or compared, become comparison keys (None: wrong type)."""
+    if attribute.type in ("string", "reference") and not attribute.case_exact:
+        return _folded_key
+    return _KEYS[attribute.type]
+
+
 # --- Scopes: where the names in a filter are looked up -----------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Field:
-    """What a path in a filter names: the owning attribute, the attribute compared, and how to read values."""
-
-    attribute: Attribute
-    leaf: Attribute
-    values: _Values
-
-
-@dataclass(frozen=True)
 class _ValueScope:
-    """Names inside `attr[...]`: bare sub-attributes of one value of `attribute`."""
+    """Names inside `attr[...]`: bare sub-attributes of one value of `parent`."""
 
-    attribute: Attribute
+    parent: Resolved
 
-    def field(self, path: AttrPath) -> _Field:
-        sub = self.attribute.sub_attribute(path.attr)
-        if path.urn is not None or path.sub_attr is not None or sub is None:
-            raise InvalidFilter(f'"{_text(path)}" is not a sub-attribute of "{self.attribute.name}"')
-        name = sub.name
-        return _Field(sub, sub, lambda item: [] if item.get(name) is None else [item[name]])
+    def resolve(self, path: AttrPath) -> Resolved:
+        return inner_target(self.parent, path)
+
+    def values(self, target: Resolved) -> _Values:
+        return lambda item: _sub_values([item], target)
 
     def value_path(self, path: ValuePath) -> Predicate:
-        raise InvalidFilter(f'value filters cannot be nested: "{_text(path.path)}[...]" inside "{self.attribute.name}"')
+        raise InvalidFilter(f"value filters cannot be nested: {path.path.attr}[...] inside {self.parent.name}[...]")
 
 
 @dataclass(frozen=True)
@@ -110,65 +190,34 @@ class _ResourceScope:
 
     resource_type: ResourceType
 
-    def field(self, path: AttrPath) -> _Field:
-        schema, attribute = self._attribute(path)
-        values = _attribute_values(schema, attribute, self.resource_type)
-        if path.sub_attr is None:
-            return _Field(attribute, attribute, values)
-        sub = attribute.sub_attribute(path.sub_attr)
-        if sub is None:
-            raise InvalidFilter(f'"{_text(path)}": "{attribute.name}" has no sub-attribute "{path.sub_attr}"')
-        name = sub.name
-        return _Field(
-            attribute,
-            sub,
-            lambda resource: [
-                value[name] for value in values(resource) if isinstance(value, Mapping) and value.get(name) is not None
-            ],
-        )
+    def resolve(self, path: AttrPath) -> Resolved:
+        return filter_target(path, self.resource_type)
+
+    def values(self, target: Resolved) -> _Values:
+        def read(resource: Mapping[str, Any]) -> list[Any]:
+            container = resource if target.extension is None else resource.get(target.extension)
+            value = container.get(target.attribute.name) if isinstance(container, Mapping) else None
+            found: list[Any] = [] if value is None else [value]
+            if target.attribute.multi_valued and isinstance(value, list):
+                found = value
+            return found if target.sub is None else _sub_values(found, target)
+
+        return read
 
     def value_path(self, path: ValuePath) -> Predicate:
-        if path.path.sub_attr is not None:
-            raise InvalidFilter(f'"[" must follow an attribute, not the sub-attribute "{_text(path.path)}"')
-        field = self.field(path.path)
-        inner = value_predicate(path.filter, field.attribute)
-        return lambda resource: any(isinstance(value, Mapping) and inner(value) for value in field.values(resource))
-
-    def _attribute(self, path: AttrPath) -> tuple[Schema, Attribute]:
-        core = self.resource_type.schema
-        if path.urn is None and path.attr.lower() == "schemas":
-            return core, _SCHEMAS
-        schema = core if path.urn is None else self.resource_type.schema_by_urn(path.urn)
-        if schema is None:
-            raise InvalidFilter(f'"{_text(path)}": unknown schema "{path.urn}"')
-        attribute = schema.attribute(path.attr)
-        if attribute is None and schema is core:
-            attribute = next((a for a in COMMON_ATTRIBUTES if a.name.lower() == path.attr.lower()), None)
-        if attribute is None:
-            raise InvalidFilter(f'"{_text(path)}": no attribute "{path.attr}" in {schema.id}')
-        return schema, attribute
+        target = value_path_target(self.resolve(path.path))
+        inner, values = value_predicate(path.filter, target.attribute), self.values(target)
+        return lambda resource: any(isinstance(value, Mapping) and inner(value) for value in values(resource))
 
 
 _Scope: TypeAlias = _ValueScope | _ResourceScope
 
 
-def _attribute_values(schema: Schema, attribute: Attribute, resource_type: ResourceType) -> _Values:
-    name = attribute.name
-    extension = None if schema is resource_type.schema else schema.id
-
-    def values(resource: Mapping[str, Any]) -> list[Any]:
-        container = resource if extension is None else resource.get(extension)
-        value = container.get(name) if isinstance(container, Mapping) else None
-        if value is None:
-            return []
-        return list(value) if attribute.multi_valued and isinstance(value, list) else [value]
-
-    return values
-
-
-def _text(path: AttrPath) -> str:
-    text = path.attr if path.urn is None else f"{path.urn}:{path.attr}"
-    return text if path.sub_attr is None else f"{text}.{path.sub_attr}"
+def _sub_values(values: list[Any], target: Resolved) -> list[Any]:
+    assert target.sub is not None
+    name, implied = target.sub.name, implied_value(target.attribute, target.sub)
+    read = (value.get(name, implied) for value in values if isinstance(value, Mapping))
+    return [value for value in read if value is not None]
 
 
 # --- Compilation ---------------------------------------------------------------------------------------------
@@ -177,9 +226,9 @@ def _text(path: AttrPath) -> str:
 def _compile(f: Filter, scope: _Scope) -> Predicate:
     match f:
         case Compare(path, op, value):
-            return _compare(scope.field(path), op, value, path)
+            return _compare(scope, scope.resolve(path), op, value)
         case Present(path):
-            values = scope.field(path).values
+            values = scope.values(scope.resolve(path))
             return lambda document: any(_is_present(value) for value in values(document))
         case And(left, right):
             both = (_compile(left, scope), _compile(right, scope))
@@ -200,41 +249,19 @@ def _is_present(value: object) -> bool:
     return value is not None
 
 
-def _compare(field: _Field, op: CompareOp, wanted: CompValue, path: AttrPath) -> Predicate:
-    leaf = field.leaf
-    where = f'"{_text(path)}"'
-    if leaf.type == "complex":
-        raise InvalidFilter(f"{where} is complex: compare one of its sub-attributes, or use pr or [...]")
-    values = field.values
-    if wanted is None:
-        if op not in ("eq", "ne"):
-            raise InvalidFilter(f"{where} {op} null: null can only be compared with eq or ne")
-        assigned = op == "ne"
+def _compare(scope: _Scope, target: Resolved, op: CompareOp, wanted: CompValue) -> Predicate:
+    if wanted is None and op in _EQUALITY:
+        values, assigned = scope.values(target), op == "ne"
         return lambda document: any(_is_present(value) for value in values(document)) is assigned
-    key = _key_for(leaf)
-    _check_operator(leaf, op, where)
-    wanted_key = key(wanted)
-    if wanted_key is None:
-        raise InvalidFilter(f"{where} is {_TYPE_NAMES[leaf.type]}; the comparison value does not fit")
-    test = _TESTS[op]
+    leaf = comparison_target(target)
+    wanted_key = comparison_key(leaf, op, wanted)
+    key, values = key_function(leaf.target), scope.values(leaf)
     return lambda document: any(
-        (stored := key(value)) is not None and test(stored, wanted_key) for value in values(document)
+        (stored := key(value)) is not None and compare_keys(op, stored, wanted_key) for value in values(document)
     )
 
 
-def _check_operator(leaf: Attribute, op: CompareOp, where: str) -> None:
-    if leaf.type == "boolean" and op not in ("eq", "ne"):
-        raise InvalidFilter(f"{where} is a boolean: only eq and ne apply, not {op}")
-    if op in _ORDERING and leaf.type == "binary":
-        raise InvalidFilter(f"{where} is binary: {op} does not apply")
-    if op in _SUBSTRING and leaf.type not in ("string", "reference", "binary"):
-        raise InvalidFilter(f"{where} is {_TYPE_NAMES[leaf.type]}: {op} applies to strings only")
-
-
-def _key_for(leaf: Attribute) -> _Key:
-    if leaf.type in ("string", "reference") and not leaf.case_exact:
-        return _folded_key
-    return _KEYS[leaf.type]
+# --- Comparison keys -----------------------------------------------------------------------------------------
 
 
 def _string_key(value: object) -> str | None:
@@ -248,7 +275,7 @@ def _folded_key(value: object) -> str | None:
 def _boolean_key(value: object) -> bool | None:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
+    if isinstance(value, str) and value.lower() in ("true", "false"):  # Entra ID sends "True"
         return value.lower() == "true"
     return None
 
@@ -277,12 +304,21 @@ _KEYS: Final[dict[str, _Key]] = {
     "dateTime": _instant_key,
 }
 
-_TYPE_NAMES: Final = {
+_NOUNS: Final = {
     "string": "a string",
     "reference": "a reference",
     "binary": "binary",
     "boolean": "a boolean",
     "integer": "an integer",
     "decimal": "a decimal",
-    "dateTime": "a dateTime",
+    "dateTime": "a date-time",
+}
+_LITERALS: Final = {
+    "string": "a quoted string",
+    "reference": "a quoted string",
+    "binary": "a quoted base64 string",
+    "boolean": "true or false",
+    "integer": "a number",
+    "decimal": "a number",
+    "dateTime": 'a quoted instant such as "2026-01-31T12:00:00Z"',
 }

@@ -1,23 +1,38 @@
 """SCIM filters and sort keys (RFC 7644 §3.4.2.2, §3.4.2.3) compiled to SQLAlchemy Core, bound parameters only.
 
 The only SQL-aware module of scim/. Storage describes where each attribute lives (`Layout`): indexed columns,
-child tables for multi-valued attributes, and the JSON document for everything else. Semantics, shared with the
-reference evaluator `filter_eval`:
+child tables for multi-valued attributes, and the JSON document for everything else. Which paths may be named,
+and which operators and values suit an attribute, are the reference evaluator's rules (`filter_eval`), imported,
+so both refuse the same filters. Code-point order is SQLite's BINARY and PostgreSQL's "C" collation; folded
+strings come from the search document (`scim.keys.search_document`). Semantics, as in `filter_eval`'s comment:
 
-- every comparison is two-valued: on an absent attribute it is false (also `ne`), so `not (...)` is its exact
-  complement;
-- a multi-valued attribute matches when any of its values matches; `emails co "x"` means `emails.value co "x"`;
-- strings of `caseExact: false` attributes compare case-folded (`scim.keys.fold`), others exactly; ordering
-  operators compare code points (SQLite's BINARY, PostgreSQL's "C" collation);
-- `eq null` matches an unassigned attribute and `ne null` an assigned one; `groups` has no values until groups
-  exist.
+- Every comparison, `ne` included, matches when some value of the attribute satisfies it; an attribute with
+  no value therefore never matches a comparison. `not (...)` is its exact complement.
+- A multi-valued complex attribute compared without a sub-attribute stands for its `value` sub-attribute:
+  `emails co "x"` is `emails.value co "x"` (the §3.4.2.2 example `emails co "example.com"`). Any other
+  complex attribute (`name`, and `manager` although it has a `value`) can only be tested with `pr`,
+  `eq null`/`ne null` or `[...]`.
+- `attr[filter]` applies to a singular complex attribute too (`name[givenName eq "x"]`): the §3.4.2.2 grammar
+  allows it, and there is just one value to test.
+- `pr` is false for null, "", [] and {} (§3.4.2.2: "a non-empty value").
+- `eq null` matches an unassigned attribute and `ne null` an assigned one; other operators refuse null.
+- An unspecified `primary` of a multi-valued attribute's value is false (RFC 7643 §2.4): `[primary eq false]`
+  matches it, and `primary pr` is true for every value.
+- Strings compare case-insensitively (`scim.keys.fold`) unless the attribute is caseExact; gt/ge/lt/le order
+  them by code point. dateTime values compare as instants; one without an offset is read as UTC.
+- A boolean attribute accepts "true"/"false" strings as comparison values (Entra ID sends
+  `emails[primary eq "True"]`). Booleans allow only eq/ne; binary refuses gt/ge/lt/le; co/sw/ew need a
+  string, reference or binary attribute.
+- A stored value of the wrong type for its attribute never matches.
+- `password`, `meta.location` and `meta.version` cannot be filtered on (a secret; values made at rendering).
+- `groups` has no values until groups exist (filter_sql: `Layout.absent`; rendered Users carry none).
+- Unknown attributes, sub-attributes and schemas, and comparison values of the wrong type, are InvalidFilter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -44,26 +59,19 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from scimkeeper.scim.errors import InvalidFilter
-from scimkeeper.scim.filter import And, Compare, CompareOp, CompValue, Filter, Not, Or, Present, ValuePath
-from scimkeeper.scim.keys import fold
-from scimkeeper.scim.paths import Resolved, resolve, resolve_sub
+from scimkeeper.scim.filter import And, AttrPath, Compare, CompareOp, CompValue, Filter, Not, Or, Present, ValuePath
+from scimkeeper.scim.filter_eval import (
+    compare_keys,
+    comparison_key,
+    comparison_target,
+    filter_target,
+    inner_target,
+    value_path_target,
+)
+from scimkeeper.scim.paths import Resolved, implied_value
 from scimkeeper.scim.schema import Attribute, ResourceType
 
 Predicate = ColumnElement[bool]
-_ORDERING: frozenset[CompareOp] = frozenset({"gt", "ge", "lt", "le"})
-_SUBSTRING: frozenset[CompareOp] = frozenset({"co", "sw", "ew"})
-_EQUALITY: frozenset[CompareOp] = frozenset({"eq", "ne"})
-_ALLOWED: Mapping[str, frozenset[CompareOp]] = {
-    "string": _EQUALITY | _SUBSTRING | _ORDERING,
-    "reference": _EQUALITY | _SUBSTRING | _ORDERING,
-    "boolean": _EQUALITY,
-    "binary": _EQUALITY | _SUBSTRING,
-    "integer": _EQUALITY | _ORDERING,
-    "decimal": _EQUALITY | _ORDERING,
-    "dateTime": _EQUALITY | _ORDERING,
-}
-# Readable only, never filterable: derived from other columns or secret.
-_NOT_FILTERABLE = {("meta", "location"), ("meta", "version"), ("password",)}
 
 
 @dataclass(frozen=True)
@@ -98,53 +106,9 @@ def compile_filter(f: Filter, resource_type: ResourceType, layout: Layout) -> Pr
     return _Compiler(resource_type, layout).filter(f)
 
 
-def sort_key(path: Any, resource_type: ResourceType, layout: Layout) -> ColumnElement[Any]:
-    """The ORDER BY expression of `sortBy` (an AttrPath); a multi-valued attribute sorts by its primary value."""
-    return _Compiler(resource_type, layout).sort_key(resolve(path, resource_type, InvalidFilter))
-
-
-def comparison_value(attribute: Attribute, op: CompareOp, value: CompValue, name: str) -> Any:
-    """Check that `op` and `value` suit the attribute's type; return the value to bind (folded, parsed)."""
-    kind = attribute.type
-    if kind == "complex":
-        raise InvalidFilter(f"{name} is a complex attribute; compare one of its sub-attributes, e.g. {name}.value.")
-    if op not in _ALLOWED[kind]:
-        raise InvalidFilter(f'The operator "{op}" cannot compare {name}, which is a {kind}.')
-    if value is None:
-        raise InvalidFilter(f'{name} can be compared with null by "eq" and "ne" only (or use "{name} pr").')
-    match kind:
-        case "boolean":
-            return _boolean(value, name)
-        case "integer" | "decimal":
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidFilter(f"{name} is a number; compare it with a number.")
-            return value
-        case "dateTime":
-            return _instant(value, name)
-        case _:
-            if not isinstance(value, str):
-                raise InvalidFilter(f"{name} is a string; compare it with a quoted string.")
-            return value if attribute.case_exact else fold(value)
-
-
-def _boolean(value: CompValue, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):  # Entra sends "True"
-        return value.lower() == "true"
-    raise InvalidFilter(f"{name} is a boolean; compare it with true or false.")
-
-
-def _instant(value: CompValue, name: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            if moment.tzinfo is not None:
-                return moment
-    raise InvalidFilter(f'{name} is a date-time; compare it with a quoted instant such as "2026-01-31T12:00:00Z".')
+def sort_key(path: AttrPath, resource_type: ResourceType, layout: Layout) -> ColumnElement[Any]:
+    """The ORDER BY expression of `sortBy`; a multi-valued attribute sorts by its primary value."""
+    return _Compiler(resource_type, layout).sort_key(filter_target(path, resource_type))
 
 
 class _Compiler:
@@ -162,70 +126,53 @@ class _Compiler:
             case Not(inner):
                 return not_(self.filter(inner))
             case Present(path):
-                return self.present(resolve(path, self.resource_type, InvalidFilter))
+                return self.present(filter_target(path, self.resource_type))
             case Compare(path, op, value):
-                return self.compare(resolve(path, self.resource_type, InvalidFilter), op, value)
+                return self.compare(filter_target(path, self.resource_type), op, value)
             case ValuePath(path, inner):
-                return self.value_path(resolve(path, self.resource_type, InvalidFilter), inner)
+                return self.value_path(value_path_target(filter_target(path, self.resource_type)), inner)
 
     # --- leaves on the resource ---------------------------------------------------------------------------
 
     def present(self, target: Resolved) -> Predicate:
-        self._check_filterable(target)
         if target.attribute.name in self.layout.absent:
             return false()
         if target.attribute.multi_valued:
-            sub = target.sub.name if target.sub else None
-            return self._any_element(target.attribute, lambda element: element.present(sub))
+            # The whole list is read from the document: a child table may keep only the values it can index.
+            by_document = target.sub is None
+            return self._any_element(target, lambda element: element.present(target.sub), by_document=by_document)
         indexed = self.layout.columns.get(target.key)
         if indexed is not None:
             return _present_column(indexed, target.target)
         if target.key[:1] == ("meta",):
-            return true()  # meta.resourceType, created and lastModified always have a value
+            return true()  # meta, meta.resourceType, created and lastModified always have a value
         return self._present_json(target)
 
     def compare(self, target: Resolved, op: CompareOp, value: CompValue) -> Predicate:
         if value is None and op in ("eq", "ne"):  # `eq null` means unassigned, `ne null` assigned
             present = self.present(target)
             return not_(present) if op == "eq" else present
-        self._check_filterable(target)
-        if target.attribute.name in self.layout.absent:
-            comparison_value(target.target, op, value, target.name)
+        leaf = comparison_target(target)
+        bound = comparison_key(leaf, op, value)
+        if leaf.attribute.name in self.layout.absent:
             return false()
-        if target.attribute.multi_valued:
-            sub = self._value_sub(target)
-            bound = comparison_value(sub or target.attribute, op, value, target.name)
-            name = sub.name if sub else None
-            return self._any_element(target.attribute, lambda element: element.compare(name, op, bound))
-        bound = comparison_value(target.target, op, value, target.name)
-        if target.key == ("meta", "resourceType"):
-            return true() if _python_compare(self.layout.resource_type_name, op, bound) else false()
-        indexed = self.layout.columns.get(target.key)
+        if leaf.attribute.multi_valued:
+            return self._any_element(leaf, lambda element: element.compare(leaf.sub, op, bound))
+        if leaf.key == ("meta", "resourceType"):
+            return true() if compare_keys(op, self.layout.resource_type_name, bound) else false()
+        indexed = self.layout.columns.get(leaf.key)
         if indexed is not None:
             return _guarded(indexed, op, bound, self.layout.dialect)
-        return self._compare_json(target, op, bound)
+        expression = self.json.typed(self.layout.search_document, leaf.key, leaf.target.type)
+        return _guarded(expression, op, bound, self.layout.dialect)
 
     def value_path(self, target: Resolved, inner: Filter) -> Predicate:
-        if not target.attribute.multi_valued or target.attribute.type != "complex":
-            raise InvalidFilter(f"{target.name}[...] needs a multi-valued complex attribute; {target.name} is not one.")
         if target.attribute.name in self.layout.absent:
             return false()
-        return self._any_element(target.attribute, lambda element: element.filter(inner, target, self))
-
-    def _check_filterable(self, target: Resolved) -> None:
-        if tuple(k for k in target.key if not k.startswith("urn:")) in _NOT_FILTERABLE:
-            raise InvalidFilter(f"{target.name} cannot be used in a filter.")
-
-    def _value_sub(self, target: Resolved) -> Attribute | None:
-        """The sub-attribute a multi-valued comparison tests: the named one, else `value` of a complex one."""
-        if target.sub is not None or target.attribute.type != "complex":
-            return target.sub
-        value = target.attribute.sub_attribute("value")
-        if value is None:
-            raise InvalidFilter(f"{target.name} has no value sub-attribute; compare one of its sub-attributes.")
-        return value
-
-    # --- JSON document ------------------------------------------------------------------------------------
+        if not target.attribute.multi_valued:
+            # One value: `name[givenName eq "x"]` is `name.givenName eq "x"` on a resource that has a name.
+            return and_(self.present(target), self.filter(_lifted(inner, target)))
+        return self._any_element(target, lambda element: element.filter(inner, target))
 
     def _present_json(self, target: Resolved) -> Predicate:
         text = self.json.text(self.layout.search_document, target.key)
@@ -233,37 +180,25 @@ class _Compiler:
             return and_(text.is_not(None), text != "")
         return text.is_not(None)
 
-    def _compare_json(self, target: Resolved, op: CompareOp, bound: Any) -> Predicate:
-        expression = self.json.typed(self.layout.search_document, target.key, target.target.type)
-        return _guarded(expression, op, bound, self.layout.dialect)
-
-    def _any_element(self, attribute: Attribute, predicate: Callable[[_Elements], Predicate]) -> Predicate:
-        child = self.layout.children.get(attribute.name)
+    def _any_element(
+        self, target: Resolved, predicate: Callable[[_Elements], Predicate], *, by_document: bool = False
+    ) -> Predicate:
+        child = None if by_document else self.layout.children.get(target.attribute.name)
         if child is not None:
             # An IN (semi-join) lets the database start from the child table's (account, value) index.
-            condition = predicate(_ChildElements(child, self.layout.dialect))
+            condition = predicate(_ChildElements(target.attribute, child, self.layout.dialect))
             return self.layout.id.in_(select(child.parent_id).where(child.scope, condition))
-        key = (attribute.name,) if self._in_core(attribute) else (self._extension_of(attribute), attribute.name)
-        json_elements = _JsonElements(self, attribute, key)
+        json_elements = _JsonElements(self, target.attribute, target.attribute_key)
         condition = predicate(json_elements)
         return exists(select(literal(1)).select_from(json_elements.source).where(condition))
-
-    def _in_core(self, attribute: Attribute) -> bool:
-        return attribute.name == "schemas" or self.resource_type.schema.attribute(attribute.name) is attribute
-
-    def _extension_of(self, attribute: Attribute) -> str:
-        for schema, _required in self.resource_type.extensions:
-            if schema.attribute(attribute.name) is attribute:
-                return schema.id
-        raise AssertionError(f"{attribute.name} belongs to no schema")  # pragma: no cover - resolve() found it
 
     # --- sorting -----------------------------------------------------------------------------------------
 
     def sort_key(self, target: Resolved) -> ColumnElement[Any]:
-        if target.attribute.name in self.layout.absent or tuple(target.key) in _NOT_FILTERABLE:
+        if target.attribute.name in self.layout.absent:
             raise InvalidFilter(f"{target.name} cannot be used to sort.")
         if target.attribute.multi_valued:
-            return self._primary_value(target)
+            return self._primary_value(comparison_target(target))
         if target.target.type == "complex":
             raise InvalidFilter(f"{target.name} is complex; sort by one of its sub-attributes.")
         indexed = self.layout.columns.get(target.key)
@@ -272,14 +207,12 @@ class _Compiler:
         typed = self.json.typed(self.layout.search_document, target.key, target.target.type)
         return _bytewise(typed, self.layout.dialect)
 
-    def _primary_value(self, target: Resolved) -> ColumnElement[Any]:
-        sub = self._value_sub(target)
-        child = self.layout.children.get(target.attribute.name)
-        if child is None or sub is None:
-            raise InvalidFilter(f"{target.name} cannot be used to sort.")
-        value = child.columns[sub.name]
+    def _primary_value(self, leaf: Resolved) -> ColumnElement[Any]:
+        child = self.layout.children.get(leaf.attribute.name)
+        if child is None or leaf.sub is None or leaf.sub.name not in child.columns:
+            raise InvalidFilter(f"{leaf.name} cannot be used to sort.")
         return (
-            select(value)
+            select(child.columns[leaf.sub.name])
             .where(child.parent_id == self.layout.id)
             .order_by(child.primary.desc(), child.position)
             .limit(1)
@@ -287,92 +220,112 @@ class _Compiler:
         )
 
 
+def _lifted(f: Filter, parent: Resolved) -> Filter:
+    """A value filter on a singular attribute, as a filter on the resource: `givenName` becomes `name.givenName`."""
+    match f:
+        case And(left, right):
+            return And(_lifted(left, parent), _lifted(right, parent))
+        case Or(left, right):
+            return Or(_lifted(left, parent), _lifted(right, parent))
+        case Not(inner):
+            return Not(_lifted(inner, parent))
+        case Present(path):
+            return Present(_outer(path, parent))
+        case Compare(path, op, value):
+            return Compare(_outer(path, parent), op, value)
+        case ValuePath():  # pragma: no cover - the parser never nests value filters
+            raise InvalidFilter("A value filter cannot contain another value filter.")
+
+
+def _outer(path: AttrPath, parent: Resolved) -> AttrPath:
+    inner = inner_target(parent, path)
+    assert inner.sub is not None
+    return AttrPath(parent.extension, parent.attribute.name, inner.sub.name)
+
+
 # --- the elements of a multi-valued attribute ---------------------------------------------------------------
 
 
 class _Elements:
-    """The values of one multi-valued attribute, as seen from inside an EXISTS subquery."""
+    """The values of one multi-valued attribute, as seen from inside an EXISTS or IN subquery."""
 
-    def present(self, sub: str | None) -> Predicate:
+    def __init__(self, attribute: Attribute) -> None:
+        self.attribute = attribute
+
+    def present(self, sub: Attribute | None) -> Predicate:
+        if sub is not None and implied_value(self.attribute, sub) is not None:
+            return true()  # never unassigned
+        return self._present(sub)
+
+    def _present(self, sub: Attribute | None) -> Predicate:
         raise NotImplementedError
 
-    def compare(self, sub: str | None, op: CompareOp, bound: Any) -> Predicate:
+    def compare(self, sub: Attribute | None, op: CompareOp, bound: Any) -> Predicate:
         raise NotImplementedError
 
-    def filter(self, f: Filter, parent: Resolved, compiler: _Compiler) -> Predicate:
+    def filter(self, f: Filter, parent: Resolved) -> Predicate:
         match f:
             case And(left, right):
-                return and_(self.filter(left, parent, compiler), self.filter(right, parent, compiler))
+                return and_(self.filter(left, parent), self.filter(right, parent))
             case Or(left, right):
-                return or_(self.filter(left, parent, compiler), self.filter(right, parent, compiler))
+                return or_(self.filter(left, parent), self.filter(right, parent))
             case Not(inner):
-                return not_(self.filter(inner, parent, compiler))
+                return not_(self.filter(inner, parent))
             case Present(path):
-                return self.present(self._sub(path, parent).target.name)
+                return self.present(inner_target(parent, path).sub)
             case Compare(path, op, value):
-                target = self._sub(path, parent)
-                return self.compare(target.target.name, op, comparison_value(target.target, op, value, target.name))
-            case ValuePath():
-                raise InvalidFilter("A value filter cannot contain another value filter.")  # pragma: no cover
-
-    @staticmethod
-    def _sub(path: Any, parent: Resolved) -> Resolved:
-        if path.urn is not None or path.sub_attr is not None:
-            raise InvalidFilter(f"Inside {parent.name}[...] name sub-attributes of {parent.name} only.")
-        return resolve_sub(parent, path.attr, InvalidFilter)
+                target = inner_target(parent, path)
+                if value is None and op in ("eq", "ne"):
+                    present = self.present(target.sub)
+                    return not_(present) if op == "eq" else present
+                return self.compare(target.sub, op, comparison_key(target, op, value))
+            case ValuePath():  # pragma: no cover - the parser never nests value filters
+                raise InvalidFilter("A value filter cannot contain another value filter.")
 
 
 class _ChildElements(_Elements):
-    def __init__(self, child: ChildTable, dialect: str) -> None:
+    def __init__(self, attribute: Attribute, child: ChildTable, dialect: str) -> None:
+        super().__init__(attribute)
         self.child = child
         self.dialect = dialect
 
-    def _column(self, sub: str | None) -> ColumnElement[Any]:
-        name = sub or "value"
-        if name not in self.child.columns:
-            raise InvalidFilter(f"The sub-attribute {name} cannot be used in a filter.")  # pragma: no cover
+    def _column(self, sub: Attribute | None) -> ColumnElement[Any]:
+        name = "value" if sub is None else sub.name
+        if name not in self.child.columns:  # pragma: no cover - storage keeps every sub-attribute it declares
+            raise InvalidFilter(f"The sub-attribute {name} cannot be used in a filter.")
         return self.child.columns[name]
 
-    def present(self, sub: str | None) -> Predicate:
-        column_ = self._column(sub)
-        if sub == "primary":
-            return column_.is_(True)
-        return _present_text(column_)
+    def _present(self, sub: Attribute | None) -> Predicate:
+        return _present_text(self._column(sub))
 
-    def compare(self, sub: str | None, op: CompareOp, bound: Any) -> Predicate:
+    def compare(self, sub: Attribute | None, op: CompareOp, bound: Any) -> Predicate:
         return _guarded(self._column(sub), op, bound, self.dialect)
 
 
 class _JsonElements(_Elements):
     def __init__(self, compiler: _Compiler, attribute: Attribute, key: tuple[str, ...]) -> None:
-        self.attribute = attribute
+        super().__init__(attribute)
         self.compiler = compiler
         self.dialect = compiler.layout.dialect
         self.source, self.value = compiler.json.elements(compiler.layout.search_document, key, attribute)
 
-    def _definition(self, sub: str | None) -> Attribute:
+    def _present(self, sub: Attribute | None) -> Predicate:
         if sub is None:
-            return self.attribute
-        definition = self.attribute.sub_attribute(sub)
-        assert definition is not None
-        return definition
-
-    def _expression(self, sub: str | None) -> ColumnElement[Any]:
-        definition = self._definition(sub)
-        if sub is None:
-            return self.value
-        return self.compiler.json.element_typed(self.value, sub, definition.type)
-
-    def present(self, sub: str | None) -> Predicate:
-        if sub is None:
-            return true()
-        expression = self.compiler.json.element_typed(self.value, sub, "string")
-        if self._definition(sub).type in ("string", "reference", "binary"):
-            return and_(expression.is_not(None), expression != "")
+            # Documents keep no empty objects; a simple value may be "".
+            return true() if self.attribute.type == "complex" else _present_text(self.value)
+        expression = self.compiler.json.element_typed(self.value, sub.name, "string")
+        if sub.type in ("string", "reference", "binary"):
+            return _present_text(expression)
         return expression.is_not(None)
 
-    def compare(self, sub: str | None, op: CompareOp, bound: Any) -> Predicate:
-        return _guarded(self._expression(sub), op, bound, self.dialect)
+    def compare(self, sub: Attribute | None, op: CompareOp, bound: Any) -> Predicate:
+        if sub is None:
+            return _guarded(self.value, op, bound, self.dialect)
+        expression = self.compiler.json.element_typed(self.value, sub.name, sub.type)
+        implied = implied_value(self.attribute, sub)
+        if implied is not None:
+            expression = func.coalesce(expression, literal(implied))
+        return _guarded(expression, op, bound, self.dialect)
 
 
 # --- dialects -----------------------------------------------------------------------------------------------
@@ -467,7 +420,7 @@ def _guarded(expression: ColumnElement[Any], op: CompareOp, bound: Any, dialect:
 
 
 def _operator(expression: ColumnElement[Any], op: CompareOp, bound: Any, dialect: str) -> Predicate:
-    if isinstance(bound, str) and op in _ORDERING:
+    if isinstance(bound, str) and op in ("gt", "ge", "lt", "le"):
         expression = _bytewise(expression, dialect)
     predicate: Predicate
     match op:
@@ -505,25 +458,3 @@ def _present_column(expression: ColumnElement[Any], attribute: Attribute) -> Pre
 
 def _present_text(expression: ColumnElement[Any]) -> Predicate:
     return and_(expression.is_not(None), expression != "")
-
-
-def _python_compare(actual: str, op: CompareOp, bound: str) -> bool:
-    match op:
-        case "eq":
-            return actual == bound
-        case "ne":
-            return actual != bound
-        case "co":
-            return bound in actual
-        case "sw":
-            return actual.startswith(bound)
-        case "ew":
-            return actual.endswith(bound)
-        case "gt":
-            return actual > bound
-        case "ge":
-            return actual >= bound
-        case "lt":
-            return actual < bound
-        case "le":
-            return actual <= bound

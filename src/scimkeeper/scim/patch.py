@@ -26,6 +26,9 @@ request either applies completely or raises a ScimError and changes nothing (§3
 # - Keys of a path-less value may be paths: dotted (`name.givenName`), URN-qualified, or with a value filter
 #   (Entra ID). Read-only and write-only keys there are ignored (Okta sends `id`); a path naming a read-only
 #   attribute is a mutability error; `password` (write-only) is accepted anywhere and dropped.
+# - Paths resolve as everywhere else (`scim.paths`): `schemas` names the read-only pseudo-attribute, so a path
+#   naming it is a mutability error. Value filters follow `filter_eval`: an unspecified `primary` is false
+#   (RFC 7643 §2.4), so `emails[primary eq false]` selects the values without `primary`.
 # - add does not append a value whose given sub-attributes all equal those of a present value (so Entra ID's
 #   `{"value": "<id>"}` for a member already listed changes nothing). Setting `primary` true on a value sets
 #   it false on the others (RFC 7643 §2.4).
@@ -35,7 +38,7 @@ request either applies completely or raises a ScimError and changes nothing (§3
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal, TypeAlias
 
 from scimkeeper.scim.documents import parse_resource
@@ -50,7 +53,8 @@ from scimkeeper.scim.errors import (
 )
 from scimkeeper.scim.filter import And, Compare, Filter, PatchPath, format_path, parse_path
 from scimkeeper.scim.filter_eval import Predicate, value_predicate
-from scimkeeper.scim.schema import COMMON_ATTRIBUTES, Attribute, ResourceType, Schema
+from scimkeeper.scim.paths import resolve, whole_schema
+from scimkeeper.scim.schema import Attribute, ResourceType, Schema
 
 PATCH_OP_URN: Final = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 MAX_OPERATIONS: Final = 1000
@@ -232,34 +236,19 @@ def _perform(document: dict[str, Any], op: Op, target: _Target, value: Any, reso
 
 
 def _resolve(path: PatchPath, resource_type: ResourceType) -> _Target:
-    attr_path = path.path
-    if attr_path.urn is not None and attr_path.sub_attr is None and path.value_filter is None:
-        whole = resource_type.schema_by_urn(f"{attr_path.urn}:{attr_path.attr}")
-        if whole is not None:
-            return _Target(whole)
-    schema = resource_type.schema if attr_path.urn is None else resource_type.schema_by_urn(attr_path.urn)
-    if schema is None:
-        raise InvalidPath(f'unknown schema "{attr_path.urn}"')
-    attribute = schema.attribute(attr_path.attr)
-    if attribute is None and schema is resource_type.schema:
-        attribute = next((a for a in COMMON_ATTRIBUTES if a.name.lower() == attr_path.attr.lower()), None)
-    if attribute is None:
-        raise InvalidPath(f'no attribute "{attr_path.attr}" in {schema.id}')
-    sub = _sub_attribute(attribute, attr_path.sub_attr or path.sub_attr)
+    whole = whole_schema(path.path, resource_type) if path.value_filter is None else None
+    if whole is not None:
+        return _Target(whole)
+    attr_path = path.path if path.sub_attr is None else replace(path.path, sub_attr=path.sub_attr)
+    found = resolve(attr_path, resource_type, InvalidPath)
+    schema = resource_type.schema if found.extension is None else resource_type.schema_by_urn(found.extension)
+    assert schema is not None  # resolve() found the attribute in it
     if path.value_filter is None:
-        return _Target(schema, attribute, sub)
-    if not attribute.multi_valued or attribute.type != "complex":
-        raise InvalidPath(f'"{attribute.name}" is not a multi-valued complex attribute, so it takes no [filter]')
-    return _Target(schema, attribute, sub, path.value_filter, value_predicate(path.value_filter, attribute))
-
-
-def _sub_attribute(attribute: Attribute, name: str | None) -> Attribute | None:
-    if name is None:
-        return None
-    sub = attribute.sub_attribute(name)
-    if sub is None:
-        raise InvalidPath(f'"{attribute.name}" has no sub-attribute "{name}"')
-    return sub
+        return _Target(schema, found.attribute, found.sub)
+    if not found.attribute.multi_valued or found.attribute.type != "complex":
+        raise InvalidPath(f'"{found.attribute.name}" is not a multi-valued complex attribute, so it takes no [filter]')
+    predicate = value_predicate(path.value_filter, found.attribute)
+    return _Target(schema, found.attribute, found.sub, path.value_filter, predicate)
 
 
 def _name(target: _Target) -> str:

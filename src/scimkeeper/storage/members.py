@@ -64,13 +64,12 @@ def _email_rows(member: Member, search: Mapping[str, Any]) -> list[dict[str, Any
             "member_id": member.id,
             "account_id": member.account_id,
             "position": position,
-            "value_key": email["value"],
+            "value_key": email.get("value"),
             "type_key": email.get("type"),
             "display_key": email.get("display"),
             "is_primary": bool(email.get("primary", False)),
         }
         for position, email in enumerate(emails)
-        if isinstance(email.get("value"), str)
     ]
 
 

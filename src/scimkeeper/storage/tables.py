@@ -115,6 +115,18 @@ Index(
     postgresql_where=members.c.removed_at.is_(None) & members.c.deprovisioned_at.is_not(None),
 )
 
+authorized_domains = Table(
+    "authorized_domains",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False),
+    Column("domain", Text, nullable=False),  # A-label, lower case, no trailing dot
+    Column("include_subdomains", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("domain"),  # a domain belongs to at most one account
+)
+Index(None, authorized_domains.c.account_id)
+
 app_keys = Table(
     "app_keys",
     metadata,
@@ -134,7 +146,7 @@ member_emails = Table(
     Column("member_id", String(36), ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("value_key", KeyText, nullable=False),
+    Column("value_key", KeyText, nullable=True),  # one row per e-mail, also one without a value
     Column("type_key", KeyText, nullable=True),
     Column("display_key", KeyText, nullable=True),
     Column("is_primary", Boolean, nullable=False),

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from scimkeeper.domain import errors as domain
+from scimkeeper.domain.addresses import DomainNotAuthorized, InvalidEmail
 from scimkeeper.scim import errors as scim
 from scimkeeper.scim.errors import error_document
 from scimkeeper.web.responses import ScimResponse
@@ -24,6 +25,9 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], tuple[int, str | None]] = {
     domain.MemberNotFound: (404, None),
     domain.UserNameTaken: (409, "uniqueness"),
     domain.VersionMismatch: (412, None),
+    DomainNotAuthorized: (403, None),
+    domain.NoAuthorizedDomains: (403, None),
+    InvalidEmail: (400, "invalidValue"),
 }
 
 _HTTP_DETAILS = {

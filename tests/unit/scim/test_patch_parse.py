@@ -181,26 +181,26 @@ def test_describe_counts_from_one_and_shows_the_path() -> None:
 
 def test_unknown_attribute_is_invalid_path() -> None:
     """A path naming no attribute of the schema is invalidPath naming it and the schema."""
-    detail = f'^Operation 1 \\(replace foo\\): no attribute "foo" in {USER_SCHEMA_URN}$'
+    detail = f'^Operation 1 \\(replace foo\\): Unknown attribute "foo": not an attribute of {USER_SCHEMA_URN}, nor a'
     with pytest.raises(InvalidPath, match=detail):
         patch({"op": "replace", "path": "foo", "value": "x"})
 
 
 def test_unknown_schema_is_invalid_path() -> None:
     """A path qualified by a schema the resource type lacks is invalidPath."""
-    with pytest.raises(InvalidPath, match='unknown schema "urn:example:ext"'):
+    with pytest.raises(InvalidPath, match='Unknown schema "urn:example:ext"'):
         patch({"op": "replace", "path": "urn:example:ext:color", "value": "x"})
 
 
 def test_unknown_sub_attribute_is_invalid_path() -> None:
     """A path naming no sub-attribute of a complex attribute is invalidPath."""
-    with pytest.raises(InvalidPath, match='"name" has no sub-attribute "nick"'):
+    with pytest.raises(InvalidPath, match=r'Unknown attribute "name\.nick": name has no sub-attribute "nick"'):
         patch({"op": "replace", "path": "name.nick", "value": "x"})
 
 
 def test_sub_attribute_of_a_simple_attribute_is_invalid_path() -> None:
     """A simple attribute has no sub-attributes."""
-    with pytest.raises(InvalidPath, match='"userName" has no sub-attribute "first"'):
+    with pytest.raises(InvalidPath, match='userName is not complex, so it has no sub-attribute "first"'):
         patch({"op": "replace", "path": "userName.first", "value": "x"})
 
 
@@ -212,7 +212,7 @@ def test_value_filter_on_a_single_valued_attribute_is_invalid_path() -> None:
 
 def test_value_filter_naming_no_sub_attribute_is_invalid_filter() -> None:
     """Table 9 gives invalidFilter for a path filter that names no sub-attribute, even with no values to test."""
-    with pytest.raises(InvalidFilter, match='"kind" is not a sub-attribute of "emails"'):
+    with pytest.raises(InvalidFilter, match='emails has no sub-attribute "kind"'):
         patch({"op": "remove", "path": 'emails[kind eq "x"]'})
 
 
@@ -247,7 +247,10 @@ def test_error_names_the_operation_and_its_path() -> None:
 
 def test_unknown_key_in_path_less_value_is_invalid_path() -> None:
     """A key of a path-less value that names no attribute is invalidPath naming the key."""
-    expected = rf'^Operation 1 \(replace\): value key "colour": no attribute "colour" in {USER_SCHEMA_URN}$'
+    expected = (
+        r'^Operation 1 \(replace\): value key "colour": '
+        rf'Unknown attribute "colour": not an attribute of {USER_SCHEMA_URN}'
+    )
     with pytest.raises(InvalidPath, match=expected):
         patch({"op": "replace", "value": {"colour": "blue"}})
 
@@ -260,7 +263,7 @@ def test_malformed_key_in_path_less_value_is_invalid_path() -> None:
 
 def test_unknown_extension_in_path_less_value_is_invalid_path() -> None:
     """An extension the resource type lacks, as a key of a path-less value, is invalidPath."""
-    with pytest.raises(InvalidPath, match="unknown schema"):
+    with pytest.raises(InvalidPath, match="Unknown schema"):
         patch({"op": "add", "value": {"urn:example:ext:2.0:User": {"color": "blue"}}})
 
 

@@ -177,3 +177,22 @@ def test_remove_with_an_empty_entry_removes_nothing() -> None:
 def test_remove_with_a_value_list_of_unassigned_attribute_changes_nothing() -> None:
     """Removing listed values from an attribute with none succeeds."""
     assert patch(BARE, {"op": "remove", "path": "emails", "value": [{"value": "x@example.com"}]}) == BARE
+
+
+def test_filter_on_primary_false_selects_values_without_primary() -> None:
+    """RFC 7643 §2.4: an unspecified primary is false, so `[primary eq false]` removes the non-primary values."""
+    assert remove("emails[primary eq false]")["emails"] == [
+        {"value": "bjensen@example.com", "type": "work", "primary": True}
+    ]
+
+
+def test_removing_schemas_is_mutability() -> None:
+    """`schemas` is a read-only pseudo-attribute: a path naming it is a mutability error."""
+    with pytest.raises(Mutability, match="schemas is read-only"):
+        remove("schemas")
+
+
+def test_core_urn_qualified_common_attribute_resolves() -> None:
+    """`urn:…:core:2.0:User:id` names the common attribute id, which is read-only."""
+    with pytest.raises(Mutability, match="id is read-only"):
+        remove(f"{USER_SCHEMA_URN}:id")

@@ -1,4 +1,4 @@
-"""Accounts, SCIM tokens, members with their e-mail index, the audit log and application keys.
+"""Accounts, SCIM tokens, members with their e-mail index, the audit log, authorized domains and application keys.
 
 Revision ID: 0001
 Revises:
@@ -100,7 +100,7 @@ def upgrade() -> None:
         sa.Column("member_id", sa.String(36), nullable=False),
         sa.Column("account_id", sa.String(36), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("value_key", KeyText, nullable=False),
+        sa.Column("value_key", KeyText, nullable=True),
         sa.Column("type_key", KeyText, nullable=True),
         sa.Column("display_key", KeyText, nullable=True),
         sa.Column("is_primary", sa.Boolean(), nullable=False),
@@ -131,6 +131,18 @@ def upgrade() -> None:
     op.create_index("ix_audit_events_account_id_at", "audit_events", ["account_id", "at"])
     op.create_index("ix_audit_events_account_id_target_id", "audit_events", ["account_id", "target_id"])
     op.create_table(
+        "authorized_domains",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("account_id", sa.String(36), nullable=False),
+        sa.Column("domain", sa.Text(), nullable=False),
+        sa.Column("include_subdomains", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_authorized_domains_account_id_accounts"),
+        sa.PrimaryKeyConstraint("id", name="pk_authorized_domains"),
+        sa.UniqueConstraint("domain", name="uq_authorized_domains_domain"),
+    )
+    op.create_index("ix_authorized_domains_account_id", "authorized_domains", ["account_id"])
+    op.create_table(
         "app_keys",
         sa.Column("id", sa.String(36), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
@@ -145,6 +157,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("app_keys")
+    op.drop_table("authorized_domains")
     op.drop_table("audit_events")
     op.drop_table("member_emails")
     op.drop_table("members")
