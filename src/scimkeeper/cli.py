@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -16,12 +18,14 @@ from sqlalchemy import Connection
 
 from scimkeeper import jobs, log
 from scimkeeper.config import ConfigError, Settings
-from scimkeeper.domain import accounts, app_keys, audit, domains, members, search, tokens
+from scimkeeper.domain import accounts, admins, app_keys, audit, domains, members, search, tokens
 from scimkeeper.domain.addresses import normalise_domain, unicode_domain
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.domain.errors import DomainError
+from scimkeeper.metrics import MULTIPROC_DIR_VARIABLE, prepare_multiprocess_dir
 from scimkeeper.scim.listing import IndexPage
 from scimkeeper.scim.query import ListRequest
+from scimkeeper.storage import db as storage_db
 from scimkeeper.storage import migrate
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
@@ -69,12 +73,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 
 
 def open_database(settings: Settings) -> Database:
-    return Database(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        pool_timeout=settings.db_pool_timeout,
-        sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-    )
+    return storage_db.open_database(settings)
 
 
 def _now() -> datetime:
@@ -103,35 +102,81 @@ def main() -> None:
 
 
 def _serve(settings: Settings, banner: Callable[[Database], None] | None = None) -> None:
+    """Migrate once, here, then serve: in this process, or in `settings.workers` worker processes."""
     import uvicorn  # noqa: PLC0415 - only the serve commands need the server
-
-    from scimkeeper.web.app import create_app  # noqa: PLC0415 - the web layer is not loaded for other commands
 
     log.configure(settings.log_level, settings.log_format)
     db = open_database(settings)
     migrate.upgrade(db)
     if banner is not None:
         banner(db)
-    app = create_app(settings, db)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, server_header=False)
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "server_header": False,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds or None,
+    }
+    if settings.workers == 1:
+        from scimkeeper.web.app import create_app  # noqa: PLC0415 - the web layer is not loaded for other commands
+
+        with _metrics_directory(create=False):
+            uvicorn.run(create_app(settings, db), **options)
+        return
+    db.dispose()  # the workers open their own pools
+    if db.dialect == "sqlite":
+        logging.getLogger("scimkeeper.serve").warning(
+            "several workers on SQLite: they share one file and its single write lock (fine for one machine and "
+            "moderate write rates; use PostgreSQL to serve from several machines)",
+            extra={"workers": settings.workers},
+        )
+    # Each worker reads its settings from the environment: pass the command-line options on through it.
+    os.environ.update({"SCIMKEEPER_HOST": settings.host, "SCIMKEEPER_PORT": str(settings.port)})
+    with _metrics_directory(create=True):
+        uvicorn.run("scimkeeper.web.app:app_from_environment", factory=True, workers=settings.workers, **options)
+
+
+@contextmanager
+def _metrics_directory(*, create: bool) -> Iterator[None]:
+    """Prometheus multiprocess mode: wipe PROMETHEUS_MULTIPROC_DIR of a previous run, or (for several workers)
+    make a private one for this run when the operator has not set one."""
+    given = os.environ.get(MULTIPROC_DIR_VARIABLE)
+    if given:
+        prepare_multiprocess_dir(given)
+    if given or not create:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="scimkeeper-metrics-") as directory:
+        os.environ[MULTIPROC_DIR_VARIABLE] = directory
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROC_DIR_VARIABLE]
+
+
+workers_option = click.option(
+    "--workers", type=int, help="Serving processes [env SCIMKEEPER_WORKERS, default 1]; migrations run once before."
+)
 
 
 @main.command()
 @click.option("--host", help="Interface to listen on [env SCIMKEEPER_HOST, default 127.0.0.1].")
 @click.option("--port", type=int, help="Port to listen on [env SCIMKEEPER_PORT, default 8000].")
+@workers_option
 @pass_context
-def serve(ctx: Context, host: str | None, port: int | None) -> None:
+def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Apply pending migrations, then serve the SCIM API."""
-    _serve(ctx.settings(host=host, port=port))
+    _serve(ctx.settings(host=host, port=port, workers=workers))
 
 
 @main.command()
 @click.option("--host", help="Interface to listen on.")
 @click.option("--port", type=int, help="Port to listen on.")
+@workers_option
 @pass_context
-def demo(ctx: Context, host: str | None, port: int | None) -> None:
+def demo(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve with a ready Enterprise account named Demo and print its SCIM URL and a fresh token."""
-    settings = ctx.settings(host=host, port=port)
+    settings = ctx.settings(host=host, port=port, workers=workers)
 
     def banner(db: Database) -> None:
         with db.write() as conn:
@@ -193,13 +238,58 @@ def account() -> None:
 @account.command("create")
 @click.argument("name")
 @click.option("--enterprise", is_flag=True, help="Put the account on the Enterprise plan (needed for SCIM).")
+@click.option("--owner-email", help="Create the account's owner; prints a one-time link to set their password.")
 @json_option
 @pass_context
-def account_create(ctx: Context, name: str, enterprise: bool, as_json: bool) -> None:
-    """Create an account (standard plan unless --enterprise)."""
+def account_create(ctx: Context, name: str, enterprise: bool, owner_email: str | None, as_json: bool) -> None:
+    """Create an account (standard plan unless --enterprise), optionally with its console owner."""
     plan = accounts.ENTERPRISE if enterprise else accounts.STANDARD
-    created = ctx.transact(lambda conn: accounts.create(conn, name, plan=plan, actor=OPERATOR, now=_now()))
-    _emit(as_json, asdict(created), _account_text(created))
+
+    def operation(conn: Connection) -> tuple[Account, str | None]:
+        created = accounts.create(conn, name, plan=plan, actor=OPERATOR, now=_now())
+        if owner_email is None:
+            return created, None
+        link = admins.invite(conn, created, owner_email, admins.OWNER, actor=OPERATOR, now=_now())
+        return created, _set_password_url(ctx, link.token)
+
+    created, url = ctx.transact(operation)
+    text = _account_text(created) + (f"\nowner's set-password link (works once, for 7 days): {url}" if url else "")
+    _emit(as_json, {**asdict(created), "owner_set_password_url": url}, text)
+
+
+def _set_password_url(ctx: Context, token: str) -> str:
+    return f"{ctx.settings().base_url}/console/set-password/{token}"
+
+
+@main.group()
+def admin() -> None:
+    """Console owners and admins of an account."""
+
+
+@admin.command("invite")
+@click.argument("ref", metavar="ACCOUNT")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["owner", "admin"]), default="admin", show_default=True)
+@json_option
+@pass_context
+def admin_invite(ctx: Context, ref: str, email: str, role: str, as_json: bool) -> None:
+    """Create an owner or admin and print their one-time set-password link."""
+    link = ctx.transact(
+        lambda conn: admins.invite(conn, accounts.resolve(conn, ref), email, role, actor=OPERATOR, now=_now())
+    )
+    url = _set_password_url(ctx, link.token)
+    _emit(as_json, {"email": link.user.email, "role": role, "set_password_url": url}, url)
+
+
+@admin.command("list")
+@click.argument("ref", metavar="ACCOUNT")
+@json_option
+@pass_context
+def admin_list(ctx: Context, ref: str, as_json: bool) -> None:
+    """List the account's owners and admins."""
+    found = ctx.transact(lambda conn: admins.users_of(conn, accounts.resolve(conn, ref)))
+    rows = [{"email": u.email, "role": u.role, "password_set": u.password_hash is not None} for u in found]
+    _emit(as_json, rows, "\n".join(f"{r['email']}  {r['role']}" for r in rows) or "no owners or admins")
 
 
 @account.command("list")

@@ -39,9 +39,15 @@ class Settings:
     deprovision_window_days: int = 30
     purge_interval_seconds: int = 300  # 0: no purge loop in this process (run `scimkeeper purge` instead)
     purge_batch_size: int = 500
+    console_session_hours: int = 8
     db_pool_size: int = 10
     db_pool_timeout: float = 10.0
+    db_connect_timeout: float = 5.0  # PostgreSQL: an unreachable server fails a request (and /readyz) this fast
     sqlite_busy_timeout_ms: int = 5000
+    workers: int = 1  # serving processes of one `scimkeeper serve`
+    shutdown_timeout_seconds: int = 30  # on SIGTERM, how long in-flight requests may take to finish
+    metrics_token: str = dataclasses.field(default="", repr=False)  # empty: /metrics is open
+    metrics_account_labels: bool = False  # label request and provisioning metrics with the account id
 
     @property
     def base_url(self) -> str:
@@ -85,9 +91,8 @@ class Settings:
         problems = []
         scheme = self.database_url.split(":", 1)[0].split("+", 1)[0]
         if scheme not in ("sqlite", "postgresql"):
-            problems.append(
-                f"{PREFIX}DATABASE_URL must start with sqlite:/// or postgresql://, got {self.database_url!r}"
-            )
+            shown = _without_password(self.database_url)
+            problems.append(f"{PREFIX}DATABASE_URL must start with sqlite:/// or postgresql://, got {shown!r}")
         if not 0 < self.port < 65536:
             problems.append(f"{PREFIX}PORT must be between 1 and 65535, got {self.port}")
         if self.public_base_url:
@@ -109,7 +114,10 @@ class Settings:
             ("DEPROVISION_WINDOW_DAYS", self.deprovision_window_days, 1),
             ("PURGE_INTERVAL_SECONDS", self.purge_interval_seconds, 0),
             ("PURGE_BATCH_SIZE", self.purge_batch_size, 1),
+            ("CONSOLE_SESSION_HOURS", self.console_session_hours, 1),
             ("DB_POOL_SIZE", self.db_pool_size, 1),
+            ("WORKERS", self.workers, 1),
+            ("SHUTDOWN_TIMEOUT_SECONDS", self.shutdown_timeout_seconds, 0),
             ("SQLITE_BUSY_TIMEOUT_MS", self.sqlite_busy_timeout_ms, 0),
         ):
             if value < low:
@@ -119,10 +127,30 @@ class Settings:
                 f"{PREFIX}DEFAULT_PAGE_SIZE ({self.default_page_size}) must not exceed "
                 f"{PREFIX}MAX_PAGE_SIZE ({self.max_page_size})"
             )
-        if self.db_pool_timeout <= 0:
-            problems.append(f"{PREFIX}DB_POOL_TIMEOUT must be positive, got {self.db_pool_timeout}")
+        for name, seconds in (
+            ("DB_POOL_TIMEOUT", self.db_pool_timeout),
+            ("DB_CONNECT_TIMEOUT", self.db_connect_timeout),
+        ):
+            if seconds <= 0:
+                problems.append(f"{PREFIX}{name} must be positive, got {seconds}")
         return problems
 
 
-_PARSERS: dict[str, Callable[[str], Any]] = {"str": str, "int": int, "float": float}
-_TYPE_WORDS = {"str": "string", "int": "integer", "float": "number"}
+def _boolean(raw: str) -> bool:
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    try:
+        return words[raw.strip().lower()]
+    except KeyError:
+        raise ValueError(raw) from None
+
+
+def _without_password(url: str) -> str:
+    """A database URL fit for a message: `user:secret@host` becomes `user:***@host`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {"str": str, "int": int, "float": float, "bool": _boolean}
+_TYPE_WORDS = {"str": "string", "int": "integer", "float": "number", "bool": "boolean (true or false)"}

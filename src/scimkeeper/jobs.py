@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from scimkeeper.domain import members
 from scimkeeper.domain.audit import Actor
+from scimkeeper.metrics import Metrics
 from scimkeeper.storage.db import Database
 
 log = logging.getLogger("scimkeeper.jobs")
@@ -64,8 +66,10 @@ class PurgeLoop:
         interval: timedelta,
         batch_size: int,
         clock: Callable[[], datetime],
+        metrics: Metrics | None = None,
     ) -> None:
         self._db = db
+        self._metrics = metrics
         self._window = window
         self._interval = interval.total_seconds()
         self._batch_size = batch_size
@@ -89,6 +93,10 @@ class PurgeLoop:
                 )
                 if report.members:
                     log.info("purge", extra={"purged": len(report.members), "batches": report.batches})
+                if self._metrics is not None:
+                    self._metrics.purge_run(ok=True, purged=[account for _, account in report.members], at=time.time())
             except Exception:  # a failed run is logged and retried at the next interval
                 log.exception("purge failed")
+                if self._metrics is not None:
+                    self._metrics.purge_run(ok=False)
             self._stop.wait(self._interval)

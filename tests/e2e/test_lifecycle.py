@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server, Tenant
+from tests.e2e.conftest import CLI, Server, Tenant
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -142,3 +144,23 @@ def test_scim_tokens_and_app_keys_do_not_open_each_others_api(server: Server, te
         f"{server.base_url}/api/v1/accounts/nope/members/x/access", headers={"Authorization": f"Bearer {app_key}"}
     )
     assert unknown_account.status_code == 404
+
+
+def test_two_purge_processes_at_once_remove_each_member_exactly_once(server: Server, tenant: Tenant) -> None:
+    """Two `scimkeeper purge` processes started together: every due member is purged by exactly one of them."""
+    ids = []
+    for i in range(30):
+        user = tenant.client.post("/Users", json=okta_user(f"p{i}")).json()
+        set_active(tenant, user["id"], False)
+        ids.append(user["id"])
+    command = [*CLI, "purge", "--as-of", later(31), "--yes", "--json"]
+    processes = [
+        subprocess.Popen(command, env=server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    purged = [m["id"] for stdout, _ in outputs for m in json.loads(stdout)["members"] if m["id"] in ids]
+    assert sorted(purged) == sorted(ids)
+    audited = [e["target_id"] for e in server.cli_json("audit", tenant.id) if e["action"] == "member.purged"]
+    assert sorted(audited) == sorted(ids)

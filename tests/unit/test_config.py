@@ -65,3 +65,32 @@ def test_single_invalid_setting_is_refused(name: str, value: str) -> None:
 def test_empty_variables_mean_the_default() -> None:
     """An exported but empty variable does not count as a value."""
     assert Settings.from_env({"SCIMKEEPER_PORT": ""}).port == 8000
+
+
+def test_booleans_accept_the_usual_words() -> None:
+    """true/false, yes/no and 1/0 in any case; anything else is refused."""
+    assert Settings.from_env({"SCIMKEEPER_METRICS_ACCOUNT_LABELS": "True"}).metrics_account_labels is True
+    assert Settings.from_env({"SCIMKEEPER_METRICS_ACCOUNT_LABELS": "no"}).metrics_account_labels is False
+    with pytest.raises(ConfigError, match="METRICS_ACCOUNT_LABELS='maybe' is not a valid boolean"):
+        Settings.from_env({"SCIMKEEPER_METRICS_ACCOUNT_LABELS": "maybe"})
+
+
+def test_a_refused_database_url_is_shown_without_its_password() -> None:
+    """The message names the URL so the operator can see the mistake, but not the password in it."""
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"SCIMKEEPER_DATABASE_URL": "mysql://scim:s3cret@db:3306/scim"})
+    assert "s3cret" not in str(caught.value)
+    assert "mysql://scim:***@db:3306/scim" in str(caught.value)
+
+
+def test_workers_and_timeouts_are_validated() -> None:
+    """At least one worker; a positive connect timeout; a shutdown timeout of 0 or more."""
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(
+            {
+                "SCIMKEEPER_WORKERS": "0",
+                "SCIMKEEPER_DB_CONNECT_TIMEOUT": "0",
+                "SCIMKEEPER_SHUTDOWN_TIMEOUT_SECONDS": "-1",
+            }
+        )
+    assert len(caught.value.problems) == 3

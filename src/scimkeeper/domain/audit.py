@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection
 
 from scimkeeper.storage import audit as audit_store
-from scimkeeper.storage.audit import AuditEvent
+from scimkeeper.storage.audit import AuditEvent, EventFilter
 
 ActorType = Literal["scim_token", "operator", "admin", "system"]
 
@@ -23,6 +23,8 @@ class Actor:
     id: str | None = None
     agent: str | None = None
     request_id: str | None = None
+    # Told each action recorded on this actor's behalf (the web layer counts provisioning events with it).
+    on_record: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
 
 
 OPERATOR = Actor("operator")
@@ -63,7 +65,14 @@ def record(
             request_id=actor.request_id,
         ),
     )
+    if actor.on_record is not None:
+        actor.on_record(action)
 
 
 def events(conn: Connection, account_id: str, *, since: datetime | None = None) -> list[AuditEvent]:
     return audit_store.list_events(conn, account_id, since=since)
+
+
+def search(conn: Connection, account_id: str, wanted: EventFilter, *, limit: int) -> list[tuple[int, AuditEvent]]:
+    """An account's entries matching `wanted`, newest first, with their ids for paging."""
+    return audit_store.search_events(conn, account_id, wanted, limit)

@@ -61,3 +61,27 @@ class DomainAlreadyAuthorized(DomainError):
 
 class DomainNotFound(DomainError):
     pass
+
+
+class ConsoleUserExists(DomainError):
+    pass
+
+
+class InvalidPassword(DomainError):
+    pass
+
+
+class LinkInvalid(DomainError):
+    pass
+
+
+class SignInFailed(DomainError):
+    pass
+
+
+class SignInThrottled(DomainError):
+    pass
+
+
+class NotAllowed(DomainError):
+    """The signed-in admin may not do this (e.g. an admin removing an owner)."""

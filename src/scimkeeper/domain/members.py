@@ -67,6 +67,7 @@ def provision(
         created_at=now,
         updated_at=now,
         deprovisioned_at=None if active else now,
+        provisioned_by="scim" if actor.type == "scim_token" else "manual",
     )
     try:
         store.insert_member(conn, member)

@@ -6,6 +6,7 @@ Characteristics follow the schema representation of RFC 7643 §8.7.1; deviations
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 AttrType = Literal["string", "boolean", "decimal", "integer", "dateTime", "binary", "reference", "complex"]
@@ -36,7 +37,11 @@ class Attribute:
     sub_attributes: tuple[Attribute, ...] = ()
 
     def sub_attribute(self, name: str) -> Attribute | None:
-        return _find(self.sub_attributes, name)
+        return self._by_name.get(name.lower())
+
+    @cached_property
+    def _by_name(self) -> dict[str, Attribute]:
+        return _index(self.sub_attributes)
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,11 @@ class Schema:
     attributes: tuple[Attribute, ...]
 
     def attribute(self, name: str) -> Attribute | None:
-        return _find(self.attributes, name)
+        return self._by_name.get(name.lower())
+
+    @cached_property
+    def _by_name(self) -> dict[str, Attribute]:
+        return _index(self.attributes)
 
 
 @dataclass(frozen=True)
@@ -64,17 +73,17 @@ class ResourceType:
     extensions: tuple[tuple[Schema, bool], ...] = ()
 
     def schema_by_urn(self, urn: str) -> Schema | None:
-        wanted = urn.lower()
-        for schema in (self.schema, *(extension for extension, _ in self.extensions)):
-            if schema.id.lower() == wanted:
-                return schema
-        return None
+        return self._by_urn.get(urn.lower())
+
+    @cached_property
+    def _by_urn(self) -> dict[str, Schema]:
+        schemas = (self.schema, *(extension for extension, _ in self.extensions))
+        return {schema.id.lower(): schema for schema in schemas}
 
 
-def _find(attributes: tuple[Attribute, ...], name: str) -> Attribute | None:
-    # Attribute names are case-insensitive (RFC 7643 §2.1).
-    wanted = name.lower()
-    return next((attribute for attribute in attributes if attribute.name.lower() == wanted), None)
+def _index(attributes: tuple[Attribute, ...]) -> dict[str, Attribute]:
+    # Attribute names are case-insensitive (RFC 7643 §2.1); looked up on every request, so indexed once.
+    return {attribute.name.lower(): attribute for attribute in attributes}
 
 
 def _string(name: str, description: str, *, mutability: AttrMutability = "readWrite") -> Attribute:

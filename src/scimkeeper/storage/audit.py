@@ -37,3 +37,31 @@ def list_events(conn: Connection, account_id: str, *, since: datetime | None = N
     if since is not None:
         query = query.where(audit_events.c.at >= since)
     return [AuditEvent(*row) for row in conn.execute(query.order_by(audit_events.c.at, audit_events.c.id))]
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which entries of an account's log to read: all by default."""
+
+    target_id: str | None = None
+    actor_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+    before_id: int | None = None  # keyset paging, newest first
+
+
+def search_events(conn: Connection, account_id: str, wanted: EventFilter, limit: int) -> list[tuple[int, AuditEvent]]:
+    """Entries newest first, each with its id (for paging)."""
+    query = select(audit_events.c.id, *_COLUMNS).where(audit_events.c.account_id == account_id)
+    if wanted.target_id:
+        query = query.where(audit_events.c.target_id == wanted.target_id)
+    if wanted.actor_type:
+        query = query.where(audit_events.c.actor_type == wanted.actor_type)
+    if wanted.since is not None:
+        query = query.where(audit_events.c.at >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(audit_events.c.at < wanted.until)
+    if wanted.before_id is not None:
+        query = query.where(audit_events.c.id < wanted.before_id)
+    rows = conn.execute(query.order_by(audit_events.c.id.desc()).limit(limit))
+    return [(row[0], AuditEvent(*row[1:])) for row in rows]

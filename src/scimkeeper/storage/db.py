@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:
+    from scimkeeper.config import Settings
 
 # Execution option that marks a connection as a writer (SQLite: `BEGIN IMMEDIATE`).
 WRITE_OPTION = "scimkeeper_write"
@@ -28,6 +32,7 @@ class Database:
         *,
         pool_size: int = 10,
         pool_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
         sqlite_busy_timeout_ms: int = 5000,
     ) -> None:
         sa_url = make_url(url)
@@ -47,6 +52,8 @@ class Database:
             options["pool_size"] = pool_size
             options["max_overflow"] = pool_size
             options["pool_pre_ping"] = True
+            # Without it, connecting to an unreachable server waits for the operating system's TCP timeout.
+            options["connect_args"] = {"connect_timeout": max(1, math.ceil(connect_timeout))}
         self.engine: Engine = create_engine(sa_url, **options)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine, sqlite_busy_timeout_ms)
@@ -67,6 +74,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def open_database(settings: Settings) -> Database:
+    """The database of a deployment, with its pool settings."""
+    return Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+        connect_timeout=settings.db_connect_timeout,
+        sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -28,6 +28,7 @@ class Member:
     created_at: datetime
     updated_at: datetime
     deprovisioned_at: datetime | None = None
+    provisioned_by: str = "scim"
 
 
 _COLUMNS = (
@@ -39,6 +40,7 @@ _COLUMNS = (
     members.c.created_at,
     members.c.updated_at,
     members.c.deprovisioned_at,
+    members.c.provisioned_by,
 )
 _LIVE = members.c.removed_at.is_(None)
 
@@ -84,6 +86,7 @@ def insert_member(conn: Connection, member: Member) -> None:
                 document=member.document,
                 active=member.active,
                 deprovisioned_at=member.deprovisioned_at,
+                provisioned_by=member.provisioned_by,
                 version=member.version,
                 created_at=member.created_at,
                 updated_at=member.updated_at,
@@ -280,7 +283,8 @@ def _after(key: ColumnElement[Any], position: Position, descending: bool) -> Col
     added for keys that can be NULL.
     """
     value, member_id = position
-    nullable = not isinstance(key, Column) or key.nullable
+    # userName is NULL only on tombstones, which listings exclude.
+    nullable = key is not members.c.user_name_key and (not isinstance(key, Column) or key.nullable)
     if value is None:  # only NULL keys remain after a NULL (ascending); descending, NULLs came first
         if descending:
             return or_(key.is_not(None), and_(key.is_(None), members.c.id < member_id))

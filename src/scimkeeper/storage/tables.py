@@ -80,6 +80,8 @@ members = Table(
     # Set at the first deactivation (flagged for suspension), cleared on reactivation; the purge removes the
     # member when the deprovisioning window has passed since then.
     Column("deprovisioned_at", UtcDateTime, nullable=True),
+    # "scim" when an IdP created the member, "manual" otherwise (operator or console).
+    Column("provisioned_by", String(10), nullable=False),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -171,3 +173,54 @@ audit_events = Table(
 )
 Index(None, audit_events.c.account_id, audit_events.c.at)
 Index(None, audit_events.c.account_id, audit_events.c.target_id)
+
+# --- the admin console -----------------------------------------------------------------------------------------
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False),
+    Column("email", Text, nullable=False),  # folded; one console user per address, across accounts
+    Column("role", String(10), nullable=False),  # owner | admin
+    Column("password_hash", Text, nullable=True),  # argon2id; NULL until the set-password link is used
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("email"),
+)
+Index(None, console_users.c.account_id)
+
+console_links = Table(
+    "console_links",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("console_users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+    UniqueConstraint("token_hash"),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("console_users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("flash", Json, nullable=True),  # a one-time message, e.g. a token shown once after a redirect
+    UniqueConstraint("token_hash"),
+)
+
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("email", Text, nullable=False),
+    Column("client", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+Index(None, signin_failures.c.email, signin_failures.c.at)
+Index(None, signin_failures.c.client, signin_failures.c.at)

@@ -1,8 +1,10 @@
-"""The application factory and the request middleware: path hygiene, request ids, one access-log line each."""
+"""The application factory and the request middleware: path hygiene, request ids, one access-log line and the
+request metrics each. `app_from_environment` is the factory each worker of `serve --workers N` calls."""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import uuid
@@ -14,17 +16,23 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scimkeeper import log
 from scimkeeper.config import Settings
 from scimkeeper.jobs import PurgeLoop
-from scimkeeper.storage.db import Database
+from scimkeeper.metrics import Metrics
+from scimkeeper.storage.db import Database, open_database
 from scimkeeper.web.access_api import AccessApi
+from scimkeeper.web.console import Console
 from scimkeeper.web.errors import HANDLERS
+from scimkeeper.web.ops import OpsApi
 from scimkeeper.web.scim_api import ScimApi
 
 access_log = logging.getLogger("scimkeeper.access")
 
 _SLASHES = re.compile(r"/{2,}")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# Polled every few seconds by load balancers and Prometheus: their access lines are DEBUG, not INFO.
+_QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def utc_now() -> datetime:
@@ -32,10 +40,15 @@ def utc_now() -> datetime:
 
 
 class RequestContext:
-    """Normalise the path (`//Users/` → `/Users`), assign a request id, and log the request when it ends."""
+    """Normalise the path (`//Users/` → `/Users`), assign a request id, log and count the request when it ends.
 
-    def __init__(self, app: ASGIApp) -> None:
+    The access line has the route template, never the raw path or query: ids, addresses and filter values stay
+    out of the log (a filter appears as its shape, `userName eq ?`, set by the SCIM API once parsed).
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,24 +77,33 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = getattr(scope.get("route"), "path_format", None)
-            access_log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "route": scope.get("root_path", "") + route if route else "-",
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "account_id": state.get("account_id"),
-                    "user_agent": headers.get(b"user-agent", b"").decode("latin-1") or None,
-                },
-            )
+            seconds = time.perf_counter() - started
+            template = getattr(scope.get("route"), "path_format", None)
+            route = scope.get("root_path", "") + template if template else None
+            fields = {
+                "request_id": request_id,
+                "method": scope["method"],
+                "route": route or "-",
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "account_id": state.get("account_id"),
+                "user_agent": headers.get(b"user-agent", b"").decode("latin-1") or None,
+            }
+            if "filter" in state:
+                fields["filter"] = state["filter"]
+            level = logging.DEBUG if route in _QUIET_ROUTES else logging.INFO
+            access_log.log(level, "request", extra=fields)
+            if self.metrics is not None:
+                self.metrics.request(scope["method"], route, status, seconds, state.get("account_id"))
 
 
-def create_app(settings: Settings, db: Database, clock: Callable[[], datetime] = utc_now) -> ASGIApp:
-    scim = ScimApi(settings, db, clock)
+def create_app(
+    settings: Settings, db: Database, clock: Callable[[], datetime] = utc_now, metrics: Metrics | None = None
+) -> ASGIApp:
+    metrics = metrics or Metrics.for_process(account_labels=settings.metrics_account_labels)
+    scim = ScimApi(settings, db, clock, metrics)
     access = AccessApi(db, settings.deprovision_window)
+    ops = OpsApi(db, metrics, settings.metrics_token)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -93,6 +115,7 @@ def create_app(settings: Settings, db: Database, clock: Callable[[], datetime] =
                 interval=timedelta(seconds=settings.purge_interval_seconds),
                 batch_size=settings.purge_batch_size,
                 clock=clock,
+                metrics=metrics,
             )
             loop.start()
         try:
@@ -102,9 +125,22 @@ def create_app(settings: Settings, db: Database, clock: Callable[[], datetime] =
                 loop.stop()
 
     app = Starlette(
-        routes=[Mount("/scim/v2", routes=scim.routes()), Mount("/api/v1", routes=access.routes())],
+        routes=[
+            Mount("/scim/v2", routes=scim.routes()),
+            Mount("/api/v1", routes=access.routes()),
+            Mount("/console", routes=Console(settings, db, clock).routes()),
+            *ops.routes(),
+        ],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # RequestContext already normalised the path; a redirect would lose a POST
-    return RequestContext(app)
+    return RequestContext(app, metrics)
+
+
+def app_from_environment() -> ASGIApp:
+    """The application of one worker process: settings from the environment (`serve` exported its options there;
+    it also applied the migrations before starting the workers)."""
+    settings = Settings.from_env(os.environ)
+    log.configure(settings.log_level, settings.log_format)
+    return create_app(settings, open_database(settings))

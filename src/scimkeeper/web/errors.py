@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from scimkeeper.domain import errors as domain
 from scimkeeper.domain.addresses import DomainNotAuthorized, InvalidEmail
@@ -41,10 +42,14 @@ def request_id(request: Request) -> str:
 
 
 def error_response(request: Request, status: int, detail: str, scim_type: str | None = None) -> Response:
-    """A SCIM Error document, or plain JSON outside the SCIM API (the access API for the host application)."""
+    """A SCIM Error document; plain JSON for the access API; a short HTML page for the console."""
     headers = {"WWW-Authenticate": 'Bearer realm="scimkeeper"'} if status == 401 else None
     if request.url.path.startswith("/api/"):
         return JSONResponse({"status": status, "detail": detail}, status_code=status, headers=headers)
+    if request.url.path.startswith("/console"):
+        text = "Not found." if status == 404 else "Something went wrong." if status >= 500 else detail
+        page = f"<!doctype html><title>{status}</title><p>{html.escape(text)}</p><p><a href='/console/'>Console</a></p>"
+        return HTMLResponse(page, status_code=status)
     return ScimResponse(error_document(status, detail, scim_type), status_code=status, headers=headers)
 
 

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from scimkeeper.config import Settings
 from scimkeeper.domain import members, search, tokens
 from scimkeeper.domain.audit import Actor
+from scimkeeper.metrics import Metrics
 from scimkeeper.scim import discovery, etags, listing, query
 from scimkeeper.scim.documents import (
     Meta,
@@ -32,6 +33,7 @@ from scimkeeper.scim.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from scimkeeper.scim.filter import filter_shape
 from scimkeeper.scim.patch import parse_patch_request
 from scimkeeper.scim.schema import ENTERPRISE_USER, USER, USER_RESOURCE
 from scimkeeper.storage.accounts import Account
@@ -50,10 +52,13 @@ MAX_ID_LENGTH = 64
 class ScimApi:
     """Route handlers bound to one deployment's settings, database and clock."""
 
-    def __init__(self, settings: Settings, db: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, clock: Callable[[], datetime], metrics: Metrics | None = None
+    ) -> None:
         self.settings = settings
         self.db = db
         self.clock = clock
+        self.metrics = metrics
         self.base = settings.scim_base_url
         self.hints = search.PagingHints()
         self.limits = query.QueryLimits(default_count=settings.default_page_size, max_count=settings.max_page_size)
@@ -105,6 +110,7 @@ class ScimApi:
         authorization = request.headers.get("authorization")
         agent = request.headers.get("user-agent")
         request_id = request.scope.get("state", {}).get("request_id")
+        actions: list[str] = []  # the audit actions of the transaction, counted once it has committed
 
         def work() -> T:
             with self.db.write() if write else self.db.read() as conn:
@@ -113,13 +119,17 @@ class ScimApi:
                 if stale and write:
                     tokens.record_use(conn, token, now)
                     stale = False
-                result = operation(conn, account, Actor("scim_token", token.id, agent, request_id))
+                actor = Actor("scim_token", token.id, agent, request_id, on_record=actions.append)
+                result = operation(conn, account, actor)
             if stale:
                 with self.db.write() as conn:
                     tokens.record_use(conn, token, now)
             return result
 
-        return await run_in_threadpool(work)
+        result = await run_in_threadpool(work)
+        if actions and self.metrics is not None:
+            self.metrics.lifecycle(actions, request.state.account_id)
+        return result
 
     def _location(self, member_id: str) -> str:
         return f"{self.base}/Users/{member_id}"
@@ -153,6 +163,8 @@ class ScimApi:
     async def _search(self, request: Request, parse: Callable[[], query.ListRequest]) -> Response:
         def operation(conn: Connection, account: Account, _actor: Actor) -> tuple[query.ListRequest, search.Page]:
             list_request = parse()
+            if list_request.filter is not None:  # the access log shows the filter's shape, never its values
+                request.state.filter = filter_shape(list_request.filter)
             page = search.search(
                 conn,
                 account,

@@ -1,4 +1,5 @@
-"""Accounts, SCIM tokens, members with their e-mail index, the audit log, authorized domains and application keys.
+"""The first schema: accounts, SCIM tokens, members and their e-mail index, the audit log, authorized domains,
+application keys and the console.
 
 Revision ID: 0001
 Revises:
@@ -61,6 +62,7 @@ def upgrade() -> None:
         sa.Column("search_document", Json, nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("deprovisioned_at", UtcDateTime(), nullable=True),
+        sa.Column("provisioned_by", sa.String(10), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
@@ -154,8 +156,65 @@ def upgrade() -> None:
         sa.UniqueConstraint("key_hash", name="uq_app_keys_key_hash"),
     )
 
+    _console()
+
+
+def _console() -> None:
+    op.create_table(
+        "console_users",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("account_id", sa.String(36), nullable=False),
+        sa.Column("email", sa.Text(), nullable=False),
+        sa.Column("role", sa.String(10), nullable=False),
+        sa.Column("password_hash", sa.Text(), nullable=True),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_console_users_account_id_accounts"),
+        sa.PrimaryKeyConstraint("id", name="pk_console_users"),
+        sa.UniqueConstraint("email", name="uq_console_users_email"),
+    )
+    op.create_index("ix_console_users_account_id", "console_users", ["account_id"])
+    op.create_table(
+        "console_links",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("user_id", sa.String(36), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
+        sa.Column("used_at", UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["console_users.id"], name="fk_console_links_user_id_console_users"),
+        sa.PrimaryKeyConstraint("id", name="pk_console_links"),
+        sa.UniqueConstraint("token_hash", name="uq_console_links_token_hash"),
+    )
+    op.create_table(
+        "console_sessions",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("user_id", sa.String(36), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("csrf_token", sa.String(64), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
+        sa.Column("ended_at", UtcDateTime(), nullable=True),
+        sa.Column("flash", Json, nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["console_users.id"], name="fk_console_sessions_user_id_console_users"),
+        sa.PrimaryKeyConstraint("id", name="pk_console_sessions"),
+        sa.UniqueConstraint("token_hash", name="uq_console_sessions_token_hash"),
+    )
+    op.create_table(
+        "signin_failures",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("email", sa.Text(), nullable=False),
+        sa.Column("client", sa.Text(), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_signin_failures"),
+    )
+    op.create_index("ix_signin_failures_email_at", "signin_failures", ["email", "at"])
+    op.create_index("ix_signin_failures_client_at", "signin_failures", ["client", "at"])
+
 
 def downgrade() -> None:
+    op.drop_table("signin_failures")
+    op.drop_table("console_sessions")
+    op.drop_table("console_links")
+    op.drop_table("console_users")
     op.drop_table("app_keys")
     op.drop_table("authorized_domains")
     op.drop_table("audit_events")
