@@ -101,3 +101,13 @@ def test_token_generation_is_audited_without_the_secret(conn: Connection, accoun
     last = audit.events(conn, account.id)[-1]
     assert last.action == "token.generated"
     assert last.changes == {"revoked_token_id": [first.token.id, None], "last4": [None, second.token.last4]}
+
+
+def test_a_second_use_within_the_minute_is_not_written(conn: Connection, account: Account) -> None:
+    """Processes racing to record a use write it once: a later write within the minute changes nothing."""
+    issued = tokens.generate(conn, account, actor=OPERATOR, now=NOW)
+    tokens.record_use(conn, issued.token, NOW)
+    tokens.record_use(conn, issued.token, NOW + timedelta(seconds=30))
+    assert tokens.authenticate(conn, issued.plaintext)[0].last_used_at == NOW
+    tokens.record_use(conn, issued.token, NOW + timedelta(seconds=61))
+    assert tokens.authenticate(conn, issued.plaintext)[0].last_used_at == NOW + timedelta(seconds=61)

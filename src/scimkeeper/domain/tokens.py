@@ -76,7 +76,8 @@ def use_is_stale(token: Token, now: datetime) -> bool:
 
 
 def record_use(conn: Connection, token: Token, now: datetime) -> None:
-    store.record_use(conn, token.id, now)
+    """Record a use; a no-op when another request (of any process) recorded one within the last minute."""
+    store.record_use(conn, token.id, now, unless_since=now - LAST_USED_RESOLUTION)
 
 
 def live_token(conn: Connection, account: Account) -> Token | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from scimkeeper.storage.accounts import COLUMNS as ACCOUNT_COLUMNS
 from scimkeeper.storage.accounts import Account
@@ -76,5 +76,8 @@ def find_live_token(conn: Connection, token_hash: str) -> tuple[Token, Account] 
     return Token(*row[:n]), Account(*row[n:])
 
 
-def record_use(conn: Connection, token_id: str, now: datetime) -> None:
-    conn.execute(update(scim_tokens).where(scim_tokens.c.id == token_id).values(last_used_at=now))
+def record_use(conn: Connection, token_id: str, now: datetime, *, unless_since: datetime) -> bool:
+    """Set last_used_at unless it is already at or after `unless_since` (so racing processes write it once)."""
+    stale = or_(scim_tokens.c.last_used_at.is_(None), scim_tokens.c.last_used_at < unless_since)
+    result = conn.execute(update(scim_tokens).where(scim_tokens.c.id == token_id, stale).values(last_used_at=now))
+    return result.rowcount == 1
