@@ -15,6 +15,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 if TYPE_CHECKING:
     from scimkeeper.config import Settings
 
+SQLITE_POOL_SIZE = 40
 # Execution option that marks a connection as a writer (SQLite: `BEGIN IMMEDIATE`).
 WRITE_OPTION = "scimkeeper_write"
 
@@ -47,7 +48,9 @@ class Database:
         }
         if self.dialect == "sqlite":
             options["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000}
-            options["pool_size"] = pool_size
+            # A file has no connection limit: keep one connection per request thread (anyio's default limit is
+            # 40), so busy moments do not open and close connections with their PRAGMAs.
+            options["pool_size"] = max(pool_size, SQLITE_POOL_SIZE)
         else:
             options["pool_size"] = pool_size
             options["max_overflow"] = pool_size

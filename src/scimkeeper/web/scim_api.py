@@ -176,15 +176,19 @@ class ScimApi:
             return list_request, page
 
         list_request, page = await self._run(request, operation, write=False)
-        resources = [self._render(member, list_request.attributes, list_request.excluded) for member in page.members]
-        document = listing.list_response(
-            resources,
-            total_results=page.total,
-            start_index=page.start_index,
-            next_cursor=page.next_cursor,
-            previous_cursor=page.previous_cursor,
-        )
-        return ScimResponse(document)
+
+        def document() -> dict[str, Any]:
+            resources = [self._render(m, list_request.attributes, list_request.excluded) for m in page.members]
+            return listing.list_response(
+                resources,
+                total_results=page.total,
+                start_index=page.start_index,
+                next_cursor=page.next_cursor,
+                previous_cursor=page.previous_cursor,
+            )
+
+        # Rendering a page of users is CPU work: keep it off the event loop, like the queries.
+        return ScimResponse(await run_in_threadpool(document))
 
     async def create_user(self, request: Request) -> Response:
         body = await read_body(request, self.settings.max_body_bytes)
