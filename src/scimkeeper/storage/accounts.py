@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from scimkeeper.storage.errors import UniqueViolation
+from scimkeeper.storage.errors import unique
 from scimkeeper.storage.tables import accounts
 
 
@@ -31,20 +30,17 @@ COLUMNS = (accounts.c.id, accounts.c.name, accounts.c.plan, accounts.c.created_a
 
 
 def insert_account(conn: Connection, account: Account, name_key: str) -> None:
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(accounts).values(
-                    id=account.id,
-                    name=account.name,
-                    name_key=name_key,
-                    plan=account.plan,
-                    created_at=account.created_at,
-                    updated_at=account.updated_at,
-                )
+    with unique("accounts.name"), conn.begin_nested():
+        conn.execute(
+            insert(accounts).values(
+                id=account.id,
+                name=account.name,
+                name_key=name_key,
+                plan=account.plan,
+                created_at=account.created_at,
+                updated_at=account.updated_at,
             )
-    except IntegrityError as exc:
-        raise UniqueViolation("accounts.name") from exc
+        )
 
 
 def get_account(conn: Connection, account_id: str) -> Account | None:

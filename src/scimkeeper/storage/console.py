@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
-from scimkeeper.storage.errors import UniqueViolation
+from scimkeeper.storage.errors import unique
 from scimkeeper.storage.tables import console_links, console_sessions, console_users, signin_failures
 
 
@@ -43,11 +42,8 @@ def _user(row: Sequence[Any] | None) -> ConsoleUser | None:
 
 
 def insert_user(conn: Connection, user: ConsoleUser) -> None:
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(console_users).values({c.name: getattr(user, c.name) for c in _USER}))
-    except IntegrityError as exc:
-        raise UniqueViolation("console_users.email") from exc
+    with unique("console_users.email"), conn.begin_nested():
+        conn.execute(insert(console_users).values({c.name: getattr(user, c.name) for c in _USER}))
 
 
 def user_by_email(conn: Connection, email: str) -> ConsoleUser | None:

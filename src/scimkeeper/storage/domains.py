@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
 
-from scimkeeper.storage.errors import UniqueViolation
+from scimkeeper.storage.errors import unique
 from scimkeeper.storage.tables import authorized_domains, member_emails, members
 
 
@@ -32,19 +31,16 @@ _COLUMNS = (
 
 
 def insert_domain(conn: Connection, row: DomainRow) -> None:
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(authorized_domains).values(
-                    id=row.id,
-                    account_id=row.account_id,
-                    domain=row.domain,
-                    include_subdomains=row.include_subdomains,
-                    created_at=row.created_at,
-                )
+    with unique("authorized_domains.domain"), conn.begin_nested():
+        conn.execute(
+            insert(authorized_domains).values(
+                id=row.id,
+                account_id=row.account_id,
+                domain=row.domain,
+                include_subdomains=row.include_subdomains,
+                created_at=row.created_at,
             )
-    except IntegrityError as exc:
-        raise UniqueViolation("authorized_domains.domain") from exc
+        )
 
 
 def domains_of(conn: Connection, account_id: str) -> list[DomainRow]:

@@ -8,13 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Connection, and_, delete, func, insert, or_, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
 
 from scimkeeper.scim.filter import AttrPath, Filter
 from scimkeeper.scim.filter_sql import ChildTable, Layout, compile_filter, sort_key
 from scimkeeper.scim.keys import search_document
 from scimkeeper.scim.schema import USER_RESOURCE
-from scimkeeper.storage.errors import UniqueViolation
+from scimkeeper.storage.errors import unique
 from scimkeeper.storage.tables import member_emails, members
 
 
@@ -78,7 +77,7 @@ def _email_rows(member: Member, search: Mapping[str, Any]) -> list[dict[str, Any
 def insert_member(conn: Connection, member: Member) -> None:
     """Insert a new member; raise UniqueViolation when a live member of the account has the same userName."""
     indexed = _index_columns(member)
-    try:
+    with unique("members.userName"):
         conn.execute(
             insert(members).values(
                 id=member.id,
@@ -93,8 +92,6 @@ def insert_member(conn: Connection, member: Member) -> None:
                 **indexed,
             )
         )
-    except IntegrityError as exc:
-        raise UniqueViolation("members.userName") from exc
     rows = _email_rows(member, indexed["search_document"])
     if rows:
         conn.execute(insert(member_emails), rows)
@@ -103,7 +100,7 @@ def insert_member(conn: Connection, member: Member) -> None:
 def update_member(conn: Connection, member: Member) -> None:
     """Store a changed member (document, active, version, updated_at) and its e-mail index."""
     indexed = _index_columns(member)
-    try:
+    with unique("members.userName"):
         conn.execute(
             update(members)
             .where(members.c.id == member.id, members.c.account_id == member.account_id, _LIVE)
@@ -116,8 +113,6 @@ def update_member(conn: Connection, member: Member) -> None:
                 **indexed,
             )
         )
-    except IntegrityError as exc:
-        raise UniqueViolation("members.userName") from exc
     conn.execute(delete(member_emails).where(member_emails.c.member_id == member.id))
     rows = _email_rows(member, indexed["search_document"])
     if rows:
