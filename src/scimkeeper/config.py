@@ -40,6 +40,8 @@ class Settings:
     purge_interval_seconds: int = 300  # 0: no purge loop in this process (run `scimkeeper purge` instead)
     purge_batch_size: int = 500
     console_session_hours: int = 8
+    rate_limit_per_second: float = 1000.0  # per SCIM token and process; 0 turns the limit off
+    rate_limit_burst: int = 1000
     db_pool_size: int = 10
     db_pool_timeout: float = 10.0
     db_connect_timeout: float = 5.0  # PostgreSQL: an unreachable server fails a request (and /readyz) this fast
@@ -115,6 +117,7 @@ class Settings:
             ("PURGE_INTERVAL_SECONDS", self.purge_interval_seconds, 0),
             ("PURGE_BATCH_SIZE", self.purge_batch_size, 1),
             ("CONSOLE_SESSION_HOURS", self.console_session_hours, 1),
+            ("RATE_LIMIT_BURST", self.rate_limit_burst, 1),
             ("DB_POOL_SIZE", self.db_pool_size, 1),
             ("WORKERS", self.workers, 1),
             ("SHUTDOWN_TIMEOUT_SECONDS", self.shutdown_timeout_seconds, 0),
@@ -122,6 +125,10 @@ class Settings:
         ):
             if value < low:
                 problems.append(f"{PREFIX}{name} must be at least {low}, got {value}")
+        if self.rate_limit_per_second < 0:
+            problems.append(
+                f"{PREFIX}RATE_LIMIT_PER_SECOND must be 0 (off) or positive, got {self.rate_limit_per_second}"
+            )
         if self.default_page_size > self.max_page_size:
             problems.append(
                 f"{PREFIX}DEFAULT_PAGE_SIZE ({self.default_page_size}) must not exceed "

@@ -76,6 +76,11 @@ class Metrics:
             ["api"],
             registry=own,
         )
+        self.rate_limited = Counter(
+            "scimkeeper_rate_limited",
+            "SCIM requests refused with 429 because their token exceeded SCIMKEEPER_RATE_LIMIT_PER_SECOND.",
+            registry=own,
+        )
         # Series that exist from the start, so that rates and alerts see a 0 rather than nothing.
         for outcome in ("ok", "failed"):
             self.purge_runs.labels(outcome)
@@ -97,6 +102,8 @@ class Metrics:
             labels.append(account_id or "")
         self.requests.labels(*labels).inc()
         self.latency.labels(method, route).observe(seconds)
+        if status == 429:
+            self.rate_limited.inc()
         if status == 401:
             api = next((api for api in AUTH_APIS if route.startswith(f"/{api}/")), None)
             if api is not None:

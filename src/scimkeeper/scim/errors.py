@@ -13,9 +13,10 @@ class ScimError(Exception):
     status: ClassVar[int] = 400
     scim_type: ClassVar[str | None] = None
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers or {}
 
     def to_document(self) -> dict[str, Any]:
         return error_document(self.status, self.detail, self.scim_type)
@@ -112,3 +113,9 @@ class NotImplementedByServer(ScimError):
 
 class Forbidden(ScimError):
     status = 403
+
+
+class TooManyRequests(ScimError):
+    """RFC 6585 §4; give the seconds to wait in a Retry-After header."""
+
+    status = 429

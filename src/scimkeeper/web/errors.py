@@ -55,7 +55,9 @@ def error_response(request: Request, status: int, detail: str, scim_type: str | 
 
 async def on_scim_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, scim.ScimError)
-    return error_response(request, exc.status, exc.detail, exc.scim_type)
+    response = error_response(request, exc.status, exc.detail, exc.scim_type)
+    response.headers.update(exc.headers)
+    return response
 
 
 async def on_domain_error(request: Request, exc: Exception) -> Response:

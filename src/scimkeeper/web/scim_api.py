@@ -31,6 +31,7 @@ from scimkeeper.scim.errors import (
     NotFound,
     NotImplementedByServer,
     PayloadTooLarge,
+    TooManyRequests,
     UnsupportedMediaType,
 )
 from scimkeeper.scim.filter import filter_shape
@@ -39,6 +40,7 @@ from scimkeeper.scim.schema import ENTERPRISE_USER, USER, USER_RESOURCE
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
 from scimkeeper.web import auth
+from scimkeeper.web.rate_limit import RateLimiter
 from scimkeeper.web.responses import ScimResponse
 
 T = TypeVar("T")
@@ -59,6 +61,11 @@ class ScimApi:
         self.db = db
         self.clock = clock
         self.metrics = metrics
+        self.limiter = (
+            RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+            if settings.rate_limit_per_second > 0
+            else None
+        )
         self.base = settings.scim_base_url
         self.hints = search.PagingHints()
         self.limits = query.QueryLimits(default_count=settings.default_page_size, max_count=settings.max_page_size)
@@ -111,6 +118,12 @@ class ScimApi:
         agent = request.headers.get("user-agent")
         request_id = request.scope.get("state", {}).get("request_id")
         actions: list[str] = []  # the audit actions of the transaction, counted once it has committed
+        if self.limiter is not None:
+            wait = self.limiter.retry_after(authorization)
+            if wait is not None:
+                raise TooManyRequests(
+                    f"Too many requests with this token; retry in {wait} s.", headers={"Retry-After": str(wait)}
+                )
 
         def work() -> T:
             with self.db.write() if write else self.db.read() as conn:
