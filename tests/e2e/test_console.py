@@ -170,3 +170,13 @@ def test_cookies_are_secure_behind_https(https_server: Server) -> None:
     """With an https public URL every console cookie carries Secure."""
     response = httpx.get(f"{https_server.base_url}/console/sign-in")
     assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_a_standard_account_cannot_generate_a_token_even_by_posting_the_form(server: Server) -> None:
+    """The console refuses with the reason, and no token exists afterwards."""
+    created, owner = new_owner(server, enterprise=False)
+    owner.sign_in()
+    refused = owner.http.post("/console/settings/token", data={"csrf": owner.csrf()})
+    assert refused.status_code == 409
+    assert "requires the Enterprise plan" in refused.text
+    assert server.cli_json("account", "show", created["id"])["scim_token"] is None

@@ -127,6 +127,8 @@ class Console:
             return self._message(request, "Not found", "There is no such member in your account.", 404)
         except NotAllowed as exc:
             return self._message(request, "Not allowed", str(exc), 403)
+        except DomainError as exc:  # a rule refused the action (e.g. a token for a standard account)
+            return self._message(request, "Not possible", str(exc), 409)
 
     def _message(self, request: Request, title: str, message: str, status: int) -> Response:
         context = {"page_title": title, "message": message, "user": None}
