@@ -8,15 +8,7 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy import Connection
 
-from scimkeeper.cli.base import (
-    Context,
-    account_text,
-    emit,
-    json_option,
-    main,
-    now,
-    pass_context,
-)
+from scimkeeper.cli.base import Context, account_text, emit, json_option, main, now, pass_context
 from scimkeeper.domain import accounts, admins, audit, tokens
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.storage.accounts import Account

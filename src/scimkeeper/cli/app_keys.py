@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import click
 
-from scimkeeper.cli.base import (
-    Context,
-    emit,
-    json_option,
-    main,
-    now,
-    pass_context,
-)
+from scimkeeper.cli.base import Context, emit, json_option, main, now, pass_context
 from scimkeeper.domain import app_keys
 from scimkeeper.domain.audit import OPERATOR
-
-# --- application keys (the access API) ----------------------------------------------------------------------
 
 
 @main.group("app-key")

@@ -8,20 +8,11 @@ import click
 from sqlalchemy import Connection
 
 from scimkeeper import jobs
-from scimkeeper.cli.base import (
-    Context,
-    emit,
-    json_option,
-    main,
-    now,
-    pass_context,
-)
+from scimkeeper.cli.base import Context, emit, json_option, main, now, pass_context
 from scimkeeper.domain import accounts, members, search
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.scim.listing import IndexPage
 from scimkeeper.scim.query import ListRequest
-
-# --- members and the lifecycle -------------------------------------------------------------------------------
 
 
 @main.group()
