@@ -96,9 +96,10 @@ def _index_page(
         total, taken_at = hint.total, hint.taken_at
         rows = store.seek_members(conn, account.id, listing, after=hint.after, limit=count) if count else []
     else:
-        total, taken_at = store.count_members(conn, account.id, listing), now
-        wanted = count > 0 and start <= total
-        rows = store.page_members(conn, account.id, listing, offset=start - 1, limit=count) if wanted else []
+        taken_at = now
+        rows = store.page_members(conn, account.id, listing, offset=start - 1, limit=count) if count else []
+        # A first page that is not full holds every match: Okta's `userName eq` lookup needs no COUNT(*).
+        total = len(rows) if start == 1 and len(rows) < count else store.count_members(conn, account.id, listing)
     if hints is not None and count:
         after = rows[-1][1] if rows else hint.after if hint else None
         if rows or start == 1:
