@@ -18,6 +18,7 @@ from scimkeeper.domain import access, app_keys
 from scimkeeper.domain.errors import AppKeyInvalid
 from scimkeeper.scim.documents import format_datetime
 from scimkeeper.storage.db import Database
+from scimkeeper.web.auth import bearer_credential
 
 MAX_EMAIL_LENGTH = 320
 
@@ -44,14 +45,13 @@ class AccessApi:
         return await self._decide(request, lambda conn: access.for_email(conn, account, email, window=self.window))
 
     async def _decide(self, request: Request, decide: Callable[[Connection], access.AccessDecision]) -> Response:
-        authorization = request.headers.get("authorization", "")
+        credential = bearer_credential(request.headers.get("authorization"))
+        if credential is None:
+            raise AppKeyInvalid("send the application key as 'Authorization: Bearer <key>'")
 
         def work() -> access.AccessDecision:
             with self.db.read() as conn:
-                scheme, _, credential = authorization.partition(" ")
-                if scheme.lower() != "bearer":
-                    raise AppKeyInvalid("send the application key as 'Authorization: Bearer <key>'")
-                app_keys.authenticate(conn, credential.strip())
+                app_keys.authenticate(conn, credential)
                 return decide(conn)
 
         decision = await run_in_threadpool(work)

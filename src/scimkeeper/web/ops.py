@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from scimkeeper.metrics import CONTENT_TYPE, Metrics
 from scimkeeper.storage import migrate
 from scimkeeper.storage.db import Database
+from scimkeeper.web.auth import bearer_credential
 
 log = logging.getLogger("scimkeeper.ops")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -52,7 +53,7 @@ class OpsApi:
 
     async def render_metrics(self, request: Request) -> Response:
         """Prometheus text format; with SCIMKEEPER_METRICS_TOKEN set, only for `Authorization: Bearer <it>`."""
-        if self.metrics_token and not self._authorized(request.headers.get("authorization", "")):
+        if self.metrics_token and not self._authorized(request.headers.get("authorization")):
             return JSONResponse(
                 {"status": 401, "detail": "send the metrics token as 'Authorization: Bearer <token>'"},
                 status_code=401,
@@ -61,9 +62,9 @@ class OpsApi:
         body = await run_in_threadpool(self.metrics.render)
         return Response(body, media_type=CONTENT_TYPE, headers=NO_STORE)
 
-    def _authorized(self, authorization: str) -> bool:
-        scheme, _, credential = authorization.strip().partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(credential.strip().encode(), self.metrics_token)
+    def _authorized(self, authorization: str | None) -> bool:
+        credential = bearer_credential(authorization)
+        return credential is not None and hmac.compare_digest(credential.encode(), self.metrics_token)
 
 
 def unavailable(reason: str) -> Response:
