@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scimkeeper.scim.schema import COMMON_ATTRIBUTES, Attribute, ResourceType
-
-_COMMON = {attribute.name: attribute for attribute in COMMON_ATTRIBUTES}
+from scimkeeper.scim.schema import Attribute, ResourceType, common_attribute
 
 
 def fold(value: str) -> str:
@@ -28,7 +26,7 @@ def search_document(document: Mapping[str, Any], resource_type: ResourceType) ->
         elif extension is not None:
             searchable[key] = {name: _fold(extension.attribute(name), v) for name, v in value.items()}
         else:
-            searchable[key] = _fold(resource_type.schema.attribute(key) or _COMMON.get(key), value)
+            searchable[key] = _fold(resource_type.schema.attribute(key) or common_attribute(key), value)
     return searchable
 
 

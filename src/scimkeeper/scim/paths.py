@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from scimkeeper.scim.errors import ScimError
 from scimkeeper.scim.filter import AttrPath, format_attr_path
-from scimkeeper.scim.schema import COMMON_ATTRIBUTES, Attribute, ResourceType, Schema
+from scimkeeper.scim.schema import Attribute, ResourceType, Schema, common_attribute
 
 # `schemas` is not a schema attribute (RFC 7643 §3) but filters may test it (RFC 7644 §3.4.2.2 examples).
 SCHEMAS = Attribute("schemas", "reference", multi_valued=True, mutability="readOnly", returned="always")
@@ -88,8 +88,7 @@ def attribute_in(schema: Schema, name: str, resource_type: ResourceType) -> Attr
     """An attribute of `schema` by name; the core schema also holds the common attributes."""
     found = schema.attribute(name)
     if found is None and schema is resource_type.schema:
-        wanted = name.lower()
-        found = next((common for common in COMMON_ATTRIBUTES if common.name.lower() == wanted), None)
+        found = common_attribute(name)
     return found
 
 

@@ -386,6 +386,14 @@ COMMON_ATTRIBUTES: tuple[Attribute, ...] = (
     ),
 )
 
+_COMMON_BY_NAME = _index(COMMON_ATTRIBUTES)
+
+
+def common_attribute(name: str) -> Attribute | None:
+    """`id`, `externalId` or `meta` (RFC 7643 §3.1), by case-insensitive name."""
+    return _COMMON_BY_NAME.get(name.lower())
+
+
 USER_RESOURCE = ResourceType(
     id="User",
     name="User",
