@@ -63,7 +63,7 @@ class Console:
             Route("/sign-out", self.sign_out, methods=["POST"]),
             Route("/set-password/{token}", self.set_password_form, methods=["GET"]),
             Route("/set-password/{token}", self.set_password, methods=["POST"]),
-            Route("/settings", self.page(self.settings_page), methods=["GET"]),
+            Route("/settings", self.page(self.settings_page, write=True), methods=["GET"]),  # takes the flash
             Route("/settings/token", self.form(self.generate_token), methods=["POST"]),
             Route("/settings/admins", self.form(self.invite_admin), methods=["POST"]),
             Route("/members", self.page(self.members_page), methods=["GET"]),
@@ -84,12 +84,15 @@ class Console:
         session, user = found
         return SignedIn(session, user, accounts.resolve(conn, user.account_id))
 
-    def page(self, handler: Page) -> Callable[[Request], Any]:
-        """A page for signed-in admins (GET): anyone else is sent to the sign-in form."""
+    def page(self, handler: Page, *, write: bool = False) -> Callable[[Request], Any]:
+        """A page for signed-in admins (GET): anyone else is sent to the sign-in form.
+
+        Pages read in a read transaction (on SQLite a write transaction would queue behind the IdP's writes).
+        """
 
         async def endpoint(request: Request) -> Response:
             def work() -> Response:
-                with self.db.write() as conn:
+                with self.db.write() if write else self.db.read() as conn:
                     signed_in = self._signed_in(conn, request)
                     if signed_in is None:
                         return redirect("/console/sign-in")
