@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy import Connection
 
-from scimkeeper.cli.base import Context, account_text, emit, json_option, main, now, pass_context
+from scimkeeper.cli.base import Context, account_text, emit, json_option, now, pass_context
 from scimkeeper.domain import accounts, admins, audit, tokens
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.storage.accounts import Account
@@ -16,7 +16,7 @@ from scimkeeper.storage.accounts import Account
 # --- accounts and tokens ------------------------------------------------------------------------------------
 
 
-@main.group()
+@click.group()
 def account() -> None:
     """Accounts (tenants) and their plan."""
 
@@ -47,7 +47,7 @@ def _set_password_url(ctx: Context, token: str) -> str:
     return f"{ctx.settings().base_url}/console/set-password/{token}"
 
 
-@main.group()
+@click.group()
 def admin() -> None:
     """Console owners and admins of an account."""
 
@@ -126,7 +126,7 @@ def account_plan(ctx: Context, ref: str, plan: str, as_json: bool) -> None:
     emit(as_json, asdict(changed), account_text(changed))
 
 
-@main.group()
+@click.group()
 def token() -> None:
     """SCIM tokens."""
 
@@ -158,7 +158,7 @@ def token_generate(ctx: Context, ref: str, as_json: bool) -> None:
     )
 
 
-@main.command("audit")
+@click.command("audit")
 @click.argument("ref", metavar="ACCOUNT")
 @click.option("--since", type=click.DateTime(), help="Only entries at or after this UTC time.")
 @json_option

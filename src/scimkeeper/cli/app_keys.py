@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from scimkeeper.cli.base import Context, emit, json_option, main, now, pass_context
+from scimkeeper.cli.base import Context, emit, json_option, now, pass_context
 from scimkeeper.domain import app_keys
 from scimkeeper.domain.audit import OPERATOR
 
 
-@main.group("app-key")
+@click.group("app-key")
 def app_key() -> None:
     """Keys of the host application for the access API (/api/v1), separate from SCIM tokens."""
 

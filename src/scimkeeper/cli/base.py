@@ -1,4 +1,4 @@
-"""Shared parts of the operator commands: settings, transactions, output, the `main` group."""
+"""Shared parts of the operator commands: settings, transactions, output."""
 
 from __future__ import annotations
 
@@ -78,9 +78,3 @@ def emit(as_json: bool, data: Any, text: str) -> None:
 
 def account_text(account: Account) -> str:
     return f"{account.id}  {account.name}  plan={account.plan}  created={account.created_at.isoformat()}"
-
-
-@click.group()
-@click.version_option(package_name="scimkeeper")
-def main() -> None:
-    """scimkeeper: keep account members in sync with your identity provider over SCIM 2.0."""

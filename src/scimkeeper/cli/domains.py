@@ -7,13 +7,13 @@ from dataclasses import asdict
 import click
 from sqlalchemy import Connection
 
-from scimkeeper.cli.base import Context, emit, json_option, main, now, pass_context
+from scimkeeper.cli.base import Context, emit, json_option, now, pass_context
 from scimkeeper.domain import accounts, domains
 from scimkeeper.domain.addresses import normalise_domain, unicode_domain
 from scimkeeper.domain.audit import OPERATOR
 
 
-@main.group()
+@click.group()
 def domain() -> None:
     """Authorized email domains: only addresses in them can be provisioned into an account."""
 

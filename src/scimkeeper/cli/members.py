@@ -8,14 +8,14 @@ import click
 from sqlalchemy import Connection
 
 from scimkeeper import jobs
-from scimkeeper.cli.base import Context, emit, json_option, main, now, pass_context
+from scimkeeper.cli.base import Context, emit, json_option, now, pass_context
 from scimkeeper.domain import accounts, members, search
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.scim.listing import IndexPage
 from scimkeeper.scim.query import ListRequest
 
 
-@main.group()
+@click.group()
 def member() -> None:
     """Account members (SCIM Users)."""
 
@@ -78,7 +78,7 @@ def _instant(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@main.command("purge")
+@click.command("purge")
 @click.option("--dry-run", is_flag=True, help="List what would be removed; change nothing.")
 @click.option("--as-of", "as_of", metavar="TIMESTAMP", help="Purge as if it were this instant (ISO 8601).")
 @click.option("--yes", is_flag=True, help="Confirm a real run as of a future instant.")

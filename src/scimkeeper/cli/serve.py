@@ -19,7 +19,6 @@ from scimkeeper.cli.base import (
     Context,
     emit,
     json_option,
-    main,
     now,
     open_database,
     pass_context,
@@ -47,6 +46,10 @@ def _serve(settings: Settings, banner: Callable[[Database], None] | None = None)
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
+        # Named, not "auto": a missing uvloop or httptools fails at start instead of quietly serving slower.
+        "loop": "uvloop",
+        "http": "httptools",
+        "ws": "none",  # no WebSocket routes, and no websockets package (uvicorn[standard] is not a dependency)
         "log_config": None,
         "server_header": False,
         "timeout_graceful_shutdown": settings.shutdown_timeout_seconds or None,
@@ -93,7 +96,7 @@ workers_option = click.option(
 )
 
 
-@main.command()
+@click.command()
 @click.option("--host", help="Interface to listen on [env SCIMKEEPER_HOST, default 127.0.0.1].")
 @click.option("--port", type=int, help="Port to listen on [env SCIMKEEPER_PORT, default 8000].")
 @workers_option
@@ -103,7 +106,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     _serve(ctx.settings(host=host, port=port, workers=workers))
 
 
-@main.command()
+@click.command()
 @click.option("--host", help="Interface to listen on.")
 @click.option("--port", type=int, help="Port to listen on.")
 @workers_option
@@ -136,7 +139,7 @@ def demo(ctx: Context, host: str | None, port: int | None, workers: int | None) 
 # --- db -----------------------------------------------------------------------------------------------------
 
 
-@main.group()
+@click.group()
 def db() -> None:
     """Database schema migrations."""
 

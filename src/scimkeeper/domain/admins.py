@@ -10,6 +10,7 @@ import secrets as random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -39,8 +40,6 @@ MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_CLIENT = 20
 
 _HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
-# Verified against for unknown addresses, so that a wrong address costs as much time as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 __all__ = ["ConsoleUser", "IssuedLink", "IssuedSession", "Session", "invite", "session_for", "set_password", "sign_in"]
 
@@ -128,7 +127,7 @@ def sign_in(
     user = store.user_by_email(conn, address)
     if user is None or user.password_hash is None or not _verify(user.password_hash, password):
         if user is None or user.password_hash is None:
-            _verify(_DUMMY_HASH, password)
+            _verify(_dummy_hash(), password)
         store.record_failure(conn, address, client, now)
         raise SignInFailed("The email address or the password is not right.")
     store.forget_failures(conn, address, now - THROTTLE_WINDOW)
@@ -136,6 +135,15 @@ def sign_in(
     session = Session(str(uuid.uuid4()), user.id, random.token_urlsafe(32), now, now + lifetime, None)
     store.insert_session(conn, session, secrets.hash_secret(token))
     return IssuedSession(session, user, token)
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against for unknown addresses, so that a wrong address costs as much time as a wrong password.
+
+    Hashed on first use rather than at import, where every CLI command paid for it (~0.15 s). Threads racing here
+    may each hash once; any of the results serves."""
+    return _HASHER.hash("not a password of anyone")
 
 
 def _verify(password_hash: str, password: str) -> bool:
