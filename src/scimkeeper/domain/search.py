@@ -18,7 +18,8 @@ from sqlalchemy import Connection
 from scimkeeper.scim.query import Cursor, ListRequest, decode_cursor, encode_cursor
 from scimkeeper.storage import members as store
 from scimkeeper.storage.accounts import Account
-from scimkeeper.storage.members import Listing, Member, Position
+from scimkeeper.storage.listings import Listing, Position
+from scimkeeper.storage.members import Member
 
 # Writes are stamped with their transaction's start time; one that started before a hint was taken may commit
 # after it. Hints therefore distrust any change stamped up to this long before they were taken.

@@ -340,6 +340,28 @@ def _without_never(key: str, value: Any, resource_type: ResourceType) -> Any:
     return _UNASSIGNED if attribute is not None and attribute.returned == "never" else value
 
 
+def rendering_is_default_selection(resource_type: ResourceType) -> bool:
+    """Whether `render_resource`'s output is already what `select_attributes` returns without parameters.
+
+    True when no attribute is returned only on request and "never" is said only of top-level attributes
+    (which rendering drops): then a read without `attributes`/`excludedAttributes` need not select.
+    """
+    found = _DEFAULT_SELECTION.get(resource_type.name)
+    if found is None:
+        schemas = [resource_type.schema, *(extension for extension, _ in resource_type.extensions)]
+        found = _DEFAULT_SELECTION[resource_type.name] = all(
+            attribute.returned != "request"
+            and all(sub.returned in ("always", "default") for sub in attribute.sub_attributes)
+            and (attribute.returned != "never" or schema is resource_type.schema)
+            for schema in schemas
+            for attribute in schema.attributes
+        )
+    return found
+
+
+_DEFAULT_SELECTION: dict[str, bool] = {}
+
+
 def parse_attribute_list(value: str | None) -> tuple[str, ...]:
     """Split an `attributes` or `excludedAttributes` parameter: "a,b , name.givenName" → three names."""
     if value is None:

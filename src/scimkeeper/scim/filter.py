@@ -142,6 +142,31 @@ def filter_shape(f: Filter) -> str:
     return _format(f, _mask)
 
 
+def filter_template(f: Filter) -> str:
+    """Canonical filter text with each comparison value replaced by its JSON type (`userName eq <string>`).
+
+    Filters with the same template compile to the same SQL with other parameters (`filter_sql.compile_template`).
+    """
+    return _format(f, _type_tag)
+
+
+def filter_values(f: Filter) -> list[CompValue]:
+    """The comparison values of `f` in the order they are written (the order of `filter_template`'s types)."""
+    values: list[CompValue] = []
+    pending: list[Filter] = [f]
+    while pending:
+        match pending.pop():
+            case Compare(_, _, value):
+                values.append(value)
+            case And(left, right) | Or(left, right):
+                pending += (right, left)
+            case Not(inner) | ValuePath(_, inner):
+                pending.append(inner)
+            case Present():
+                pass
+    return values
+
+
 def format_path(p: PatchPath) -> str:
     """Canonical PATCH path text; parsing it gives back an equal PatchPath."""
     return _format_patch_path(p, _value_text)
@@ -479,6 +504,20 @@ def _value_text(value: CompValue) -> str:
 
 def _mask(_: CompValue) -> str:
     return "?"
+
+
+def _type_tag(value: CompValue) -> str:
+    match value:
+        case None:
+            return "null"
+        case bool():
+            return "<boolean>"
+        case int():
+            return "<integer>"
+        case float():
+            return "<decimal>"
+        case _:
+            return "<string>"
 
 
 def _format(f: Filter, value: Callable[[CompValue], str]) -> str:

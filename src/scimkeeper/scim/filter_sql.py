@@ -45,6 +45,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     cast,
     column,
     exists,
@@ -59,7 +60,19 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from scimkeeper.scim.errors import InvalidFilter
-from scimkeeper.scim.filter import And, AttrPath, Compare, CompareOp, CompValue, Filter, Not, Or, Present, ValuePath
+from scimkeeper.scim.filter import (
+    And,
+    AttrPath,
+    Compare,
+    CompareOp,
+    CompValue,
+    Filter,
+    Not,
+    Or,
+    Present,
+    ValuePath,
+    filter_values,
+)
 from scimkeeper.scim.filter_eval import (
     compare_keys,
     comparison_key,
@@ -72,6 +85,25 @@ from scimkeeper.scim.paths import Resolved, implied_value
 from scimkeeper.scim.schema import Attribute, ResourceType
 
 Predicate = ColumnElement[bool]
+Derive = Callable[[CompValue], Any]  # a comparison value → the parameter bound for it (validating it)
+
+
+@dataclass(frozen=True)
+class FilterParameters:
+    """How a compiled filter binds the values of another filter with the same `filter.filter_template`."""
+
+    recipes: tuple[tuple[str, int, Derive], ...]  # (parameter name, index in `filter_values`, derivation)
+    # Keys written into the SQL instead of bound (booleans, for the query planner): (index, derivation).
+    inlined: tuple[tuple[int, Derive], ...] = ()
+
+    def bind(self, f: Filter) -> dict[str, Any]:
+        values = filter_values(f)
+        return {name: derive(values[index]) for name, index, derive in self.recipes}
+
+    def variant(self, f: Filter) -> tuple[Any, ...]:
+        """The inlined keys of `f`: filters of one template share a statement only when these are equal too."""
+        values = filter_values(f)
+        return tuple(derive(values[index]) for index, derive in self.inlined)
 
 
 @dataclass(frozen=True)
@@ -106,6 +138,48 @@ def compile_filter(f: Filter, resource_type: ResourceType, layout: Layout) -> Pr
     return _Compiler(resource_type, layout).filter(f)
 
 
+def compile_template(
+    f: Filter, resource_type: ResourceType, layout: Layout
+) -> tuple[Predicate, FilterParameters | None]:
+    """`compile_filter`, and how to reuse the clause for any filter of the same template (None: it cannot be).
+
+    Comparison values become named parameters (`filter_0`, ...). The SQL depends on the template only, except
+    where a value decides it at compile time (`meta.resourceType eq ...` is true or false): then None.
+    """
+    compiler = _Compiler(resource_type, layout)
+    predicate = compiler.filter(f)
+    parameters = FilterParameters(tuple(compiler.recipes), tuple(compiler.inlined))
+    return predicate, parameters if compiler.reusable else None
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One comparison value being compiled: its comparison key, and how to derive it from another value."""
+
+    key: Any
+    derive: Derive
+    index: int
+    compiler: _Compiler
+
+    def bind(self, type_: Any, shape: Callable[[Any], Any] | None = None) -> Any:
+        """A named parameter for the key (or `shape(key)`), recorded so another filter's value can fill it."""
+        recipes = self.compiler.recipes
+        name = f"filter_{len(recipes)}"
+        derive = self.derive if shape is None else _then(self.derive, shape)
+        recipes.append((name, self.index, derive))
+        return bindparam(name, self.key if shape is None else shape(self.key), type_=type_)
+
+    def inline(self) -> Any:
+        """The key written into the SQL: a planner picks an index by a constant (`active = 0` is rare, so the
+        `active` index), not by a parameter. The statement then depends on the key (`FilterParameters.variant`)."""
+        self.compiler.inlined.append((self.index, self.derive))
+        return true() if self.key else false()
+
+
+def _then(first: Derive, then: Callable[[Any], Any]) -> Derive:
+    return lambda value: then(first(value))
+
+
 def sort_key(path: AttrPath, resource_type: ResourceType, layout: Layout) -> ColumnElement[Any]:
     """The ORDER BY expression of `sortBy`; a multi-valued attribute sorts by its primary value."""
     return _Compiler(resource_type, layout).sort_key(filter_target(path, resource_type))
@@ -116,6 +190,23 @@ class _Compiler:
         self.resource_type = resource_type
         self.layout = layout
         self.json = _POSTGRES_JSON if layout.dialect == "postgresql" else _SQLITE_JSON
+        self.recipes: list[tuple[str, int, Derive]] = []
+        self.inlined: list[tuple[int, Derive]] = []
+        self.compared = 0  # comparisons visited so far: the index of the next one in `filter_values`
+        self.reusable = True
+
+    def slot(self, leaf: Resolved, op: CompareOp, value: CompValue, index: int) -> _Slot:
+        """Validate `value` against the attribute and make it a parameter slot."""
+
+        def derive(other: CompValue) -> Any:
+            return comparison_key(leaf, op, other)
+
+        return _Slot(derive(value), derive, index, self)
+
+    def next_comparison(self) -> int:
+        """Comparisons are visited in the order they are written; each takes the next index."""
+        self.compared += 1
+        return self.compared - 1
 
     def filter(self, f: Filter) -> Predicate:
         match f:
@@ -149,17 +240,19 @@ class _Compiler:
         return self._present_json(target)
 
     def compare(self, target: Resolved, op: CompareOp, value: CompValue) -> Predicate:
+        index = self.next_comparison()
         if value is None and op in ("eq", "ne"):  # `eq null` means unassigned, `ne null` assigned
             present = self.present(target)
             return not_(present) if op == "eq" else present
         leaf = comparison_target(target)
-        bound = comparison_key(leaf, op, value)
+        bound = self.slot(leaf, op, value, index)
         if leaf.attribute.name in self.layout.absent:
             return false()
         if leaf.attribute.multi_valued:
             return self._any_element(leaf, lambda element: element.compare(leaf.sub, op, bound))
         if leaf.key == ("meta", "resourceType"):
-            return true() if compare_keys(op, self.layout.resource_type_name, bound) else false()
+            self.reusable = False  # the value decides the SQL
+            return true() if compare_keys(op, self.layout.resource_type_name, bound.key) else false()
         indexed = self.layout.columns.get(leaf.key)
         if indexed is not None:
             return _guarded(indexed, op, bound, self.layout.dialect)
@@ -168,6 +261,7 @@ class _Compiler:
 
     def value_path(self, target: Resolved, inner: Filter) -> Predicate:
         if target.attribute.name in self.layout.absent:
+            self.compared += len(filter_values(inner))  # skipped: the next comparison keeps its index
             return false()
         if not target.attribute.multi_valued:
             # One value: `name[givenName eq "x"]` is `name.givenName eq "x"` on a resource that has a name.
@@ -186,7 +280,7 @@ class _Compiler:
         child = None if by_document else self.layout.children.get(target.attribute.name)
         if child is not None:
             # An IN (semi-join) lets the database start from the child table's (account, value) index.
-            condition = predicate(_ChildElements(target.attribute, child, self.layout.dialect))
+            condition = predicate(_ChildElements(self, target.attribute, child))
             return self.layout.id.in_(select(child.parent_id).where(child.scope, condition))
         json_elements = _JsonElements(self, target.attribute, target.attribute_key)
         condition = predicate(json_elements)
@@ -249,7 +343,9 @@ def _outer(path: AttrPath, parent: Resolved) -> AttrPath:
 class _Elements:
     """The values of one multi-valued attribute, as seen from inside an EXISTS or IN subquery."""
 
-    def __init__(self, attribute: Attribute) -> None:
+    def __init__(self, compiler: _Compiler, attribute: Attribute) -> None:
+        self.compiler = compiler
+        self.dialect = compiler.layout.dialect
         self.attribute = attribute
 
     def present(self, sub: Attribute | None) -> Predicate:
@@ -260,7 +356,7 @@ class _Elements:
     def _present(self, sub: Attribute | None) -> Predicate:
         raise NotImplementedError
 
-    def compare(self, sub: Attribute | None, op: CompareOp, bound: Any) -> Predicate:
+    def compare(self, sub: Attribute | None, op: CompareOp, bound: _Slot) -> Predicate:
         raise NotImplementedError
 
     def filter(self, f: Filter, parent: Resolved) -> Predicate:
@@ -274,20 +370,20 @@ class _Elements:
             case Present(path):
                 return self.present(inner_target(parent, path).sub)
             case Compare(path, op, value):
+                index = self.compiler.next_comparison()
                 target = inner_target(parent, path)
                 if value is None and op in ("eq", "ne"):
                     present = self.present(target.sub)
                     return not_(present) if op == "eq" else present
-                return self.compare(target.sub, op, comparison_key(target, op, value))
+                return self.compare(target.sub, op, self.compiler.slot(target, op, value, index))
             case ValuePath():  # pragma: no cover - the parser never nests value filters
                 raise InvalidFilter("A value filter cannot contain another value filter.")
 
 
 class _ChildElements(_Elements):
-    def __init__(self, attribute: Attribute, child: ChildTable, dialect: str) -> None:
-        super().__init__(attribute)
+    def __init__(self, compiler: _Compiler, attribute: Attribute, child: ChildTable) -> None:
+        super().__init__(compiler, attribute)
         self.child = child
-        self.dialect = dialect
 
     def _column(self, sub: Attribute | None) -> ColumnElement[Any]:
         name = "value" if sub is None else sub.name
@@ -298,15 +394,13 @@ class _ChildElements(_Elements):
     def _present(self, sub: Attribute | None) -> Predicate:
         return _present_text(self._column(sub))
 
-    def compare(self, sub: Attribute | None, op: CompareOp, bound: Any) -> Predicate:
+    def compare(self, sub: Attribute | None, op: CompareOp, bound: _Slot) -> Predicate:
         return _guarded(self._column(sub), op, bound, self.dialect)
 
 
 class _JsonElements(_Elements):
     def __init__(self, compiler: _Compiler, attribute: Attribute, key: tuple[str, ...]) -> None:
-        super().__init__(attribute)
-        self.compiler = compiler
-        self.dialect = compiler.layout.dialect
+        super().__init__(compiler, attribute)
         self.source, self.value = compiler.json.elements(compiler.layout.search_document, key, attribute)
 
     def _present(self, sub: Attribute | None) -> Predicate:
@@ -318,7 +412,7 @@ class _JsonElements(_Elements):
             return _present_text(expression)
         return expression.is_not(None)
 
-    def compare(self, sub: Attribute | None, op: CompareOp, bound: Any) -> Predicate:
+    def compare(self, sub: Attribute | None, op: CompareOp, bound: _Slot) -> Predicate:
         if sub is None:
             return _guarded(self.value, op, bound, self.dialect)
         expression = self.compiler.json.element_typed(self.value, sub.name, sub.type)
@@ -414,35 +508,40 @@ def _bytewise(expression: ColumnElement[Any], dialect: str) -> ColumnElement[Any
     return expression
 
 
-def _guarded(expression: ColumnElement[Any], op: CompareOp, bound: Any, dialect: str) -> Predicate:
+def _guarded(expression: ColumnElement[Any], op: CompareOp, bound: _Slot, dialect: str) -> Predicate:
     """`expression op bound`, false (never NULL) when the expression is NULL."""
     return and_(expression.is_not(None), _operator(expression, op, bound, dialect))
 
 
-def _operator(expression: ColumnElement[Any], op: CompareOp, bound: Any, dialect: str) -> Predicate:
-    if isinstance(bound, str) and op in ("gt", "ge", "lt", "le"):
+def _operator(expression: ColumnElement[Any], op: CompareOp, bound: _Slot, dialect: str) -> Predicate:
+    # The key's type follows from the attribute's type alone, so this branch depends on the template only.
+    if isinstance(bound.key, str) and op in ("gt", "ge", "lt", "le"):
         expression = _bytewise(expression, dialect)
+    if op in _PATTERNS:
+        return expression.like(bound.bind(String(), _PATTERNS[op]), escape="/")
+    value = bound.inline() if isinstance(bound.key, bool) else bound.bind(expression.type)
     predicate: Predicate
     match op:
         case "eq":
-            predicate = expression == bound
+            predicate = expression == value
         case "ne":
-            predicate = expression != bound
-        case "co":
-            predicate = expression.like(f"%{_escape_like(bound)}%", escape="/")
-        case "sw":
-            predicate = expression.like(f"{_escape_like(bound)}%", escape="/")
-        case "ew":
-            predicate = expression.like(f"%{_escape_like(bound)}", escape="/")
+            predicate = expression != value
         case "gt":
-            predicate = expression > bound
+            predicate = expression > value
         case "ge":
-            predicate = expression >= bound
+            predicate = expression >= value
         case "lt":
-            predicate = expression < bound
-        case "le":
-            predicate = expression <= bound
+            predicate = expression < value
+        case _:  # "le"
+            predicate = expression <= value
     return predicate
+
+
+_PATTERNS: dict[str, Callable[[Any], str]] = {
+    "co": lambda key: f"%{_escape_like(key)}%",
+    "sw": lambda key: f"{_escape_like(key)}%",
+    "ew": lambda key: f"%{_escape_like(key)}",
+}
 
 
 def _escape_like(text: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 if TYPE_CHECKING:
@@ -58,6 +61,7 @@ class Database:
             # Without it, connecting to an unreachable server waits for the operating system's TCP timeout.
             options["connect_args"] = {"connect_timeout": max(1, math.ceil(connect_timeout))}
         self.engine: Engine = create_engine(sa_url, **options)
+        self._pinned = threading.local()
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine, sqlite_busy_timeout_ms)
 
@@ -74,6 +78,18 @@ class Database:
             writer = conn.execution_options(**{WRITE_OPTION: True})
             with writer.begin():
                 yield writer
+
+    @contextmanager
+    def read_pinned(self) -> Iterator[Connection]:
+        """A read transaction on this thread's own long-lived connection (no pool checkout: ~10 µs, not ~40).
+
+        For a thread that reads on every request, such as the event loop's reads on SQLite.
+        """
+        conn = self._pinned.conn if hasattr(self._pinned, "conn") else None
+        if conn is None or conn.closed:
+            conn = self._pinned.conn = self.engine.connect()
+        with conn.begin():
+            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -107,5 +123,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
-        mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # On the driver's connection: this runs for every transaction, and SQLAlchemy's execution adds ~20 µs.
+        statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN DEFERRED"
+        try:
+            conn.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+        except sqlite3.Error as exc:  # the same error SQLAlchemy's execution would raise ("database is locked")
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc

@@ -7,13 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
-from scimkeeper.scim.filter import AttrPath, Filter
-from scimkeeper.scim.filter_sql import ChildTable, Layout, compile_filter, sort_key
+from scimkeeper.scim.filter_sql import ChildTable, Layout
 from scimkeeper.scim.keys import search_document
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.errors import unique
+from scimkeeper.storage.listings import ACCOUNT, Listed, Listing, Listings, Position
+from scimkeeper.storage.prepared import Prepared
 from scimkeeper.storage.tables import member_emails, members
 
 
@@ -119,12 +128,15 @@ def update_member(conn: Connection, member: Member) -> None:
         conn.execute(insert(member_emails), rows)
 
 
+_GET_MEMBER = select(*_COLUMNS).where(
+    members.c.id == bindparam("member_id"), members.c.account_id == bindparam("account_id"), _LIVE
+)
+_GET = {False: Prepared(_GET_MEMBER), True: Prepared(_GET_MEMBER.with_for_update())}
+
+
 def get_member(conn: Connection, account_id: str, member_id: str, *, for_update: bool = False) -> Member | None:
     """A live (not removed) member of the account, or None."""
-    query = select(*_COLUMNS).where(members.c.id == member_id, members.c.account_id == account_id, _LIVE)
-    if for_update:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    row = _GET[for_update].first(conn, member_id=member_id, account_id=account_id)
     return _member(row) if row else None
 
 
@@ -206,19 +218,7 @@ def find_by_email(conn: Connection, account_id: str, email_key: str) -> Member |
     return _member(row) if row else None
 
 
-@dataclass(frozen=True)
-class Listing:
-    """Which live members a list request selects, and in which order (creation time, then id, by default)."""
-
-    filter: Filter | None = None
-    sort_by: AttrPath | None = None
-    descending: bool = False
-
-
-Position = tuple[Any, str]  # (sort key value, id) of a member in a listing's order
-
-
-def layout(dialect: str, account_id: str) -> Layout:
+def _layout(dialect: str) -> Layout:
     """Where each User attribute lives, for the filter and sort compiler."""
     return Layout(
         dialect=dialect,
@@ -237,7 +237,7 @@ def layout(dialect: str, account_id: str) -> Layout:
             "emails": ChildTable(
                 table=member_emails,
                 parent_id=member_emails.c.member_id,
-                scope=member_emails.c.account_id == account_id,
+                scope=member_emails.c.account_id == ACCOUNT,
                 columns={
                     "value": member_emails.c.value_key,
                     "type": member_emails.c.type_key,
@@ -251,86 +251,53 @@ def layout(dialect: str, account_id: str) -> Layout:
     )
 
 
-def _where(conn: Connection, account_id: str, listing: Listing) -> list[ColumnElement[bool]]:
-    clauses = [members.c.account_id == account_id, _LIVE]
-    if listing.filter is not None:
-        clauses.append(compile_filter(listing.filter, USER_RESOURCE, layout(conn.dialect.name, account_id)))
-    return clauses
-
-
-def _sort_key(conn: Connection, account_id: str, listing: Listing) -> ColumnElement[Any]:
-    if listing.sort_by is None:
-        return members.c.created_at
-    return sort_key(listing.sort_by, USER_RESOURCE, layout(conn.dialect.name, account_id))
-
-
-def _order(key: ColumnElement[Any], descending: bool) -> list[Any]:
-    """Nulls sort as the greatest value; the id breaks ties."""
-    if descending:
-        return [key.desc().nulls_first(), members.c.id.desc()]
-    return [key.asc().nulls_last(), members.c.id.asc()]
-
-
-def _after(key: ColumnElement[Any], position: Position, descending: bool) -> ColumnElement[bool]:
-    """Rows strictly after `position` in the order `_order(key, descending)`.
-
-    A row-value comparison `(key, id) > (?, ?)` is an index range on both databases; the NULL cases are only
-    added for keys that can be NULL.
-    """
-    value, member_id = position
-    # userName is NULL only on tombstones, which listings exclude.
-    nullable = key is not members.c.user_name_key and (not isinstance(key, Column) or key.nullable)
-    if value is None:  # only NULL keys remain after a NULL (ascending); descending, NULLs came first
-        if descending:
-            return or_(key.is_not(None), and_(key.is_(None), members.c.id < member_id))
-        return and_(key.is_(None), members.c.id > member_id)
-    if descending:
-        return tuple_(key, members.c.id) < tuple_(value, member_id)
-    after = tuple_(key, members.c.id) > tuple_(value, member_id)
-    return or_(after, key.is_(None)) if nullable else after
+_LISTINGS = Listings(
+    Listed(
+        table=members,
+        columns=_COLUMNS,
+        live=_LIVE,
+        created=members.c.created_at,
+        layout=_layout,
+        resource_type=USER_RESOURCE,
+        never_null=frozenset({"user_name_key"}),  # NULL only on tombstones, which listings exclude
+    )
+)
 
 
 def count_members(conn: Connection, account_id: str, listing: Listing) -> int:
-    query = select(func.count()).select_from(members).where(*_where(conn, account_id, listing))
-    return int(conn.execute(query).scalar_one())
+    return _LISTINGS.count(conn, account_id, listing)
 
 
 def page_members(
     conn: Connection, account_id: str, listing: Listing, *, offset: int, limit: int
 ) -> list[tuple[Member, Position]]:
-    """One page by offset (index paging), each member with its position. Ids first (from the index), then rows."""
-    key = _sort_key(conn, account_id, listing)
-    query = (
-        select(members.c.id, key).where(*_where(conn, account_id, listing)).order_by(*_order(key, listing.descending))
-    )
-    return _with_rows(conn, list(conn.execute(query.offset(offset).limit(limit)).all()))
-
-
-def changed_since(conn: Connection, account_id: str, since: datetime) -> bool:
-    """Whether any member of the account was created, changed or removed at or after `since` (an index probe)."""
-    query = select(members.c.id).where(members.c.account_id == account_id, members.c.updated_at >= since).limit(1)
-    return conn.execute(query).first() is not None
+    """One page by offset (index paging), each member with its position."""
+    return [
+        (_member(row), position)
+        for row, position in _LISTINGS.page(conn, account_id, listing, offset=offset, limit=limit)
+    ]
 
 
 def seek_members(
     conn: Connection, account_id: str, listing: Listing, *, after: Position | None, limit: int, backwards: bool = False
 ) -> list[tuple[Member, Position]]:
     """Up to `limit` members after (or, backwards, before) a position, each with its own position (cursors)."""
-    key = _sort_key(conn, account_id, listing)
-    descending = listing.descending != backwards
-    query = select(members.c.id, key).where(*_where(conn, account_id, listing))
-    if after is not None:
-        query = query.where(_after(key, after, descending))
-    rows = list(conn.execute(query.order_by(*_order(key, descending)).limit(limit)).all())
-    if backwards:
-        rows.reverse()
-    return _with_rows(conn, rows)
+    rows = _LISTINGS.seek(conn, account_id, listing, after=after, limit=limit, backwards=backwards)
+    return [(_member(row), position) for row, position in rows]
 
 
-def _with_rows(conn: Connection, keys: Sequence[Any]) -> list[tuple[Member, Position]]:
-    """The members of (id, sort key) pairs, in the given order, each with its position."""
-    if not keys:
-        return []
-    query = select(*_COLUMNS).where(members.c.id.in_([key[0] for key in keys]))
-    found = {row[0]: _member(row) for row in conn.execute(query)}
-    return [(found[key[0]], (key[1], key[0])) for key in keys]
+def plan(conn: Connection, account_id: str, listing: Listing) -> str:
+    """The query plan of a listing's first page (EXPLAIN)."""
+    return _LISTINGS.plan(conn, account_id, listing)
+
+
+_CHANGED_SINCE = Prepared(
+    select(members.c.id)
+    .where(members.c.account_id == ACCOUNT, members.c.updated_at >= bindparam("since", type_=members.c.updated_at.type))
+    .limit(1)
+)
+
+
+def changed_since(conn: Connection, account_id: str, since: datetime) -> bool:
+    """Whether any member of the account was created, changed or removed at or after `since` (an index probe)."""
+    return _CHANGED_SINCE.first(conn, account_id=account_id, since=since) is not None

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from scimkeeper.storage.accounts import COLUMNS as ACCOUNT_COLUMNS
 from scimkeeper.storage.accounts import Account
+from scimkeeper.storage.prepared import Prepared
 from scimkeeper.storage.tables import accounts, scim_tokens
 
 
@@ -63,13 +64,17 @@ def live_token(conn: Connection, account_id: str) -> Token | None:
     return Token(*row) if row else None
 
 
+# Every SCIM request runs it: prepared (see storage.prepared).
+_FIND_LIVE_TOKEN = Prepared(
+    select(*_COLUMNS, *ACCOUNT_COLUMNS)
+    .join(accounts, accounts.c.id == scim_tokens.c.account_id)
+    .where(scim_tokens.c.token_hash == bindparam("token_hash"), scim_tokens.c.revoked_at.is_(None))
+)
+
+
 def find_live_token(conn: Connection, token_hash: str) -> tuple[Token, Account] | None:
     """The live token with this hash and its account, in one indexed lookup."""
-    row = conn.execute(
-        select(*_COLUMNS, *ACCOUNT_COLUMNS)
-        .join(accounts, accounts.c.id == scim_tokens.c.account_id)
-        .where(scim_tokens.c.token_hash == token_hash, scim_tokens.c.revoked_at.is_(None))
-    ).first()
+    row = _FIND_LIVE_TOKEN.first(conn, token_hash=token_hash)
     if row is None:
         return None
     n = len(_COLUMNS)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -17,15 +16,15 @@ from starlette.routing import BaseRoute, Route
 from scimkeeper.domain import access, app_keys
 from scimkeeper.domain.errors import AppKeyInvalid
 from scimkeeper.scim.documents import format_datetime
-from scimkeeper.storage.db import Database
 from scimkeeper.web.auth import bearer_credential
+from scimkeeper.web.transactions import Transactions
 
 MAX_EMAIL_LENGTH = 320
 
 
 class AccessApi:
-    def __init__(self, db: Database, window: timedelta) -> None:
-        self.db = db
+    def __init__(self, transactions: Transactions, window: timedelta) -> None:
+        self.transactions = transactions
         self.window = window
 
     def routes(self) -> list[BaseRoute]:
@@ -49,12 +48,11 @@ class AccessApi:
         if credential is None:
             raise AppKeyInvalid("send the application key as 'Authorization: Bearer <key>'")
 
-        def work() -> access.AccessDecision:
-            with self.db.read() as conn:
-                app_keys.authenticate(conn, credential)
-                return decide(conn)
+        def work(conn: Connection) -> access.AccessDecision:
+            app_keys.authenticate(conn, credential)
+            return decide(conn)
 
-        decision = await run_in_threadpool(work)
+        decision = await self.transactions.read(work)
         return JSONResponse(
             {
                 "allowed": decision.allowed,

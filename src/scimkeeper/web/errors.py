@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -81,9 +82,15 @@ async def on_unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 500, f"internal error (request id {rid})")
 
 
-HANDLERS = {
+HANDLERS: dict[type[Exception], Callable[[Request, Exception], Awaitable[Response]]] = {
     scim.ScimError: on_scim_error,
     domain.DomainError: on_domain_error,
     HTTPException: on_http_error,
     Exception: on_unexpected_error,
 }
+
+
+async def response_for(request: Request, exc: Exception) -> Response:
+    """The response for `exc`, by the most specific handler of its class (what Starlette's middleware does)."""
+    handler = next(HANDLERS[cls] for cls in type(exc).__mro__ if cls in HANDLERS)
+    return await handler(request, exc)

@@ -8,10 +8,8 @@ from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from scimkeeper.config import Settings
 from scimkeeper.domain import members, search, tokens
@@ -23,6 +21,7 @@ from scimkeeper.scim.documents import (
     parse_attribute_list,
     parse_resource,
     render_resource,
+    rendering_is_default_selection,
     select_attributes,
 )
 from scimkeeper.scim.errors import (
@@ -38,10 +37,11 @@ from scimkeeper.scim.filter import filter_shape
 from scimkeeper.scim.patch import parse_patch_request
 from scimkeeper.scim.schema import ENTERPRISE_USER, USER, USER_RESOURCE
 from scimkeeper.storage.accounts import Account
-from scimkeeper.storage.db import Database
 from scimkeeper.web import auth
 from scimkeeper.web.rate_limit import RateLimiter
 from scimkeeper.web.responses import ScimResponse
+from scimkeeper.web.scim_router import Endpoint
+from scimkeeper.web.transactions import Transactions
 
 T = TypeVar("T")
 Operation = Callable[[Connection, Account, Actor], T]
@@ -55,10 +55,14 @@ class ScimApi:
     """Route handlers bound to one deployment's settings, database and clock."""
 
     def __init__(
-        self, settings: Settings, db: Database, clock: Callable[[], datetime], metrics: Metrics | None = None
+        self,
+        settings: Settings,
+        transactions: Transactions,
+        clock: Callable[[], datetime],
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
-        self.db = db
+        self.transactions = transactions
         self.clock = clock
         self.metrics = metrics
         self.limiter = (
@@ -90,29 +94,30 @@ class ScimApi:
         self.resource_types = discovery.resource_type_documents([USER_RESOURCE], base_url=self.base)
         self.schemas = discovery.schema_documents([USER, ENTERPRISE_USER], base_url=self.base)
 
-    def routes(self) -> list[BaseRoute]:
+    def routes(self) -> list[tuple[str, str, Endpoint]]:
+        """(method, path, endpoint) under /scim/v2, for `web.scim_router`."""
         return [
-            Route("/Users", self.list_users, methods=["GET"]),
-            Route("/Users", self.create_user, methods=["POST"]),
-            Route("/Users/.search", self.search_users, methods=["POST"]),
-            Route("/.search", self.search_users, methods=["POST"]),
-            Route("/Users/{id}", self.get_user, methods=["GET"]),
-            Route("/Users/{id}", self.replace_user, methods=["PUT"]),
-            Route("/Users/{id}", self.patch_user, methods=["PATCH"]),
-            Route("/Users/{id}", self.delete_user, methods=["DELETE"]),
-            Route("/ServiceProviderConfig", self.get_service_provider_config, methods=["GET"]),
-            Route("/ResourceTypes", self.list_resource_types, methods=["GET"]),
-            Route("/ResourceTypes/{id}", self.get_resource_type, methods=["GET"]),
-            Route("/Schemas", self.list_schemas, methods=["GET"]),
-            Route("/Schemas/{id}", self.get_schema, methods=["GET"]),
-            Route("/Me", not_implemented("/Me is not supported: SCIM tokens identify an account, not a user.")),
-            Route("/Bulk", not_implemented("Bulk operations are not supported yet."), methods=["POST"]),
+            ("GET", "/Users", self.list_users),
+            ("POST", "/Users", self.create_user),
+            ("POST", "/Users/.search", self.search_users),
+            ("POST", "/.search", self.search_users),
+            ("GET", "/Users/{id}", self.get_user),
+            ("PUT", "/Users/{id}", self.replace_user),
+            ("PATCH", "/Users/{id}", self.patch_user),
+            ("DELETE", "/Users/{id}", self.delete_user),
+            ("GET", "/ServiceProviderConfig", self.get_service_provider_config),
+            ("GET", "/ResourceTypes", self.list_resource_types),
+            ("GET", "/ResourceTypes/{id}", self.get_resource_type),
+            ("GET", "/Schemas", self.list_schemas),
+            ("GET", "/Schemas/{id}", self.get_schema),
+            ("GET", "/Me", not_implemented("/Me is not supported: SCIM tokens identify an account, not a user.")),
+            ("POST", "/Bulk", not_implemented("Bulk operations are not supported yet.")),
         ]
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
     async def _run(self, request: Request, operation: Operation[T], *, write: bool) -> T:
-        """Authenticate and run `operation` in one transaction, in the thread pool."""
+        """Authenticate and run `operation` in one transaction (see `web.transactions` for where it runs)."""
         now = self.clock()
         authorization = request.headers.get("authorization")
         agent = request.headers.get("user-agent")
@@ -125,21 +130,21 @@ class ScimApi:
                     f"Too many requests with this token; retry in {wait} s.", headers={"Retry-After": str(wait)}
                 )
 
-        def work() -> T:
-            with self.db.write() if write else self.db.read() as conn:
-                token, account, stale = auth.authenticate(conn, authorization, now)
-                request.state.account_id = account.id
-                if stale and write:
-                    tokens.record_use(conn, token, now)
-                    stale = False
-                actor = Actor("scim_token", token.id, agent, request_id, on_record=actions.append)
-                result = operation(conn, account, actor)
-            if stale:
-                with self.db.write() as conn:
-                    tokens.record_use(conn, token, now)
-            return result
+        stale: list[tokens.Token] = []  # the token, when its last use must be recorded after a read
 
-        result = await run_in_threadpool(work)
+        def work(conn: Connection) -> T:
+            token, account, is_stale = auth.authenticate(conn, authorization, now)
+            request.state.account_id = account.id
+            if is_stale and write:
+                tokens.record_use(conn, token, now)
+            elif is_stale:
+                stale.append(token)
+            actor = Actor("scim_token", token.id, agent, request_id, on_record=actions.append)
+            return operation(conn, account, actor)
+
+        result = await (self.transactions.write(work) if write else self.transactions.read(work))
+        if stale:
+            await self.transactions.write(lambda conn: tokens.record_use(conn, stale[0], now))
         if actions and self.metrics is not None:
             self.metrics.lifecycle(actions, request.state.account_id)
         return result
@@ -152,7 +157,9 @@ class ScimApi:
         resource = render_resource(
             {**member.document, "active": member.active}, resource_type=USER_RESOURCE, id=member.id, meta=meta
         )
-        # Always applied: it also drops attributes returned only on request (RFC 7643 §7 "returned").
+        if not attributes and not excluded and rendering_is_default_selection(USER_RESOURCE):
+            return resource
+        # Drops attributes returned only on request (RFC 7643 §7 "returned"), and applies the parameters.
         return select_attributes(resource, USER_RESOURCE, attributes=attributes, excluded=excluded)
 
     def _member_response(self, member: members.Member, request: Request, status: int = 200) -> Response:
@@ -189,19 +196,15 @@ class ScimApi:
             return list_request, page
 
         list_request, page = await self._run(request, operation, write=False)
-
-        def document() -> dict[str, Any]:
-            resources = [self._render(m, list_request.attributes, list_request.excluded) for m in page.members]
-            return listing.list_response(
-                resources,
-                total_results=page.total,
-                start_index=page.start_index,
-                next_cursor=page.next_cursor,
-                previous_cursor=page.previous_cursor,
-            )
-
-        # Rendering a page of users is CPU work: keep it off the event loop, like the queries.
-        return ScimResponse(await run_in_threadpool(document))
+        resources = [self._render(m, list_request.attributes, list_request.excluded) for m in page.members]
+        document = listing.list_response(
+            resources,
+            total_results=page.total,
+            start_index=page.start_index,
+            next_cursor=page.next_cursor,
+            previous_cursor=page.previous_cursor,
+        )
+        return ScimResponse(document)
 
     async def create_user(self, request: Request) -> Response:
         body = await read_body(request, self.settings.max_body_bytes)
@@ -288,7 +291,7 @@ class ScimApi:
         return await self._discovery(request, find_by_id(self.schemas, request.path_params["id"], "schema"))
 
 
-def not_implemented(detail: str) -> Callable[[Request], Any]:
+def not_implemented(detail: str) -> Endpoint:
     async def endpoint(_request: Request) -> Response:
         raise NotImplementedByServer(detail)
 

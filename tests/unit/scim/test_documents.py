@@ -17,6 +17,7 @@ from scimkeeper.scim.documents import (
     parse_attribute_list,
     parse_resource,
     render_resource,
+    rendering_is_default_selection,
     select_attributes,
 )
 from scimkeeper.scim.errors import InvalidSyntax, InvalidValue
@@ -800,3 +801,17 @@ def test_never_returned_attribute_is_omitted_even_when_named() -> None:
 def test_always_returned_attribute_survives_selection_and_exclusion() -> None:
     """An attribute returned "always" stays, without its "never" sub-attributes."""
     assert select_widget(WIDGET_RENDERED, "label", "badge")["badge"] == {"text": "t"}
+
+
+# --- the default selection ------------------------------------------------------------------------------
+
+
+def test_a_rendered_user_is_its_own_default_selection(full_user: dict[str, Any]) -> None:
+    """Reads without attributes/excludedAttributes may skip selecting: it would change nothing for a User."""
+    assert rendering_is_default_selection(USER_RESOURCE)
+    assert select_attributes(full_user, USER_RESOURCE) == full_user
+
+
+def test_a_resource_with_an_extension_attribute_returned_never_needs_the_selection() -> None:
+    """Rendering drops only top-level "never" attributes; the Widget's extension has one inside."""
+    assert not rendering_is_default_selection(WIDGET_RESOURCE)
