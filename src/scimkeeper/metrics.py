@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -37,6 +38,7 @@ class Metrics:
 
     def __init__(self, *, multiprocess_dir: str | None = None, account_labels: bool = False) -> None:
         self.account_labels = account_labels
+        self._children: dict[tuple[str, str, int, str | None], tuple[Any, Any]] = {}
         self.registry = CollectorRegistry()
         # In multiprocess mode the samples live in files; the registry only gathers them when /metrics is read.
         own = None if multiprocess_dir else self.registry
@@ -97,11 +99,15 @@ class Metrics:
 
     def request(self, method: str, route: str | None, status: int, seconds: float, account_id: str | None) -> None:
         route = route or UNMATCHED_ROUTE
-        labels = [method, route, str(status)]
-        if self.account_labels:
-            labels.append(account_id or "")
-        self.requests.labels(*labels).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status, account_id if self.account_labels else None)
+        children = self._children.get(key)
+        if children is None:  # `labels()` validates and locks on every call: look each series up once
+            labels = [method, route, str(status)]
+            if self.account_labels:
+                labels.append(account_id or "")
+            children = self._children[key] = (self.requests.labels(*labels), self.latency.labels(method, route))
+        children[0].inc()
+        children[1].observe(seconds)
         if status == 429:
             self.rate_limited.inc()
         if status == 401:

@@ -90,7 +90,8 @@ def _index_page(
     hints: PagingHints | None,
 ) -> Page:
     start, count = request.page.start_index, request.page.count
-    hint = hints.get(account.id, request.fingerprint, start) if hints else None
+    # A first page needs no hint (it starts at the start); only a full page may have a next one to hint at.
+    hint = hints.get(account.id, request.fingerprint, start) if hints and start > 1 else None
     if hint is not None and store.changed_since(conn, account.id, hint.taken_at - HINT_MARGIN):
         hint = None
     if hint is not None:
@@ -101,10 +102,8 @@ def _index_page(
         rows = store.page_members(conn, account.id, listing, offset=start - 1, limit=count) if count else []
         # A first page that is not full holds every match: Okta's `userName eq` lookup needs no COUNT(*).
         total = len(rows) if start == 1 and len(rows) < count else store.count_members(conn, account.id, listing)
-    if hints is not None and count:
-        after = rows[-1][1] if rows else hint.after if hint else None
-        if rows or start == 1:
-            hints.put(account.id, request.fingerprint, start + len(rows), _Hint(after, total, taken_at))
+    if hints is not None and count and len(rows) == count:  # a lookup's page (not full) leaves no hint
+        hints.put(account.id, request.fingerprint, start + count, _Hint(rows[-1][1], total, taken_at))
     return Page(total, [member for member, _ in rows], start_index=start)
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
-import string
 
 _SECRET_BYTES = 32  # 256 bits
-_SECRET_LENGTH = 43  # base64url of 32 bytes, unpadded
-_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
+_SECRET_BODY = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of 32 bytes, unpadded
 
 
 def new_secret(prefix: str) -> str:
@@ -22,8 +21,7 @@ def hash_secret(plaintext: str) -> str:
 
 
 def is_well_formed(candidate: str, prefix: str) -> bool:
-    body = candidate.removeprefix(prefix)
-    return candidate.startswith(prefix) and len(body) == _SECRET_LENGTH and all(ch in _ALPHABET for ch in body)
+    return candidate.startswith(prefix) and _SECRET_BODY.fullmatch(candidate, len(prefix)) is not None
 
 
 def same_hash(stored: str, computed: str) -> bool:

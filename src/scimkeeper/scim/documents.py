@@ -294,9 +294,11 @@ class Meta:
 
 def format_datetime(moment: datetime) -> str:
     """Format an aware datetime as an RFC 3339 UTC string ending in "Z"."""
-    if moment.utcoffset() is None:
-        raise ValueError("SCIM times must be timezone-aware")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:  # stored times are UTC already: the common case skips the conversion
+        if moment.utcoffset() is None:
+            raise ValueError("SCIM times must be timezone-aware")
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat() + "Z"
 
 
 def render_resource(
@@ -328,7 +330,13 @@ def render_resource(
 
 
 def _without_never(key: str, value: Any, resource_type: ResourceType) -> Any:
+    plain = _SHOWN_AS_IS.setdefault(resource_type.name, set())
+    if key in plain:  # a top-level key already known to be neither an extension nor returned "never"
+        return value
     extension = resource_type.schema_by_urn(key)
+    if extension is None and (attribute := resource_type.schema.attribute(key)) is not None:
+        if attribute.returned != "never":
+            plain.add(key)
     if extension is not None:
         kept = {
             name: item
@@ -360,6 +368,11 @@ def rendering_is_default_selection(resource_type: ResourceType) -> bool:
 
 
 _DEFAULT_SELECTION: dict[str, bool] = {}
+
+
+# Per resource type, the document keys that rendering shows as they are (learnt as documents are rendered; bounded
+# by the schema's attribute names, since only known attributes are added).
+_SHOWN_AS_IS: dict[str, set[str]] = {}
 
 
 def parse_attribute_list(value: str | None) -> tuple[str, ...]:

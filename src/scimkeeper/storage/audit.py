@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
+from scimkeeper.storage.prepared import Prepared
 from scimkeeper.storage.tables import audit_events
 
 
@@ -28,8 +29,12 @@ class AuditEvent:
 _COLUMNS = tuple(audit_events.c[name] for name in AuditEvent.__dataclass_fields__)
 
 
+# Every change writes one: prepared (see storage.prepared).
+_INSERT = Prepared(insert(audit_events).values({c.name: bindparam(c.name, type_=c.type) for c in _COLUMNS}))
+
+
 def insert_event(conn: Connection, event: AuditEvent) -> None:
-    conn.execute(insert(audit_events).values({c.name: getattr(event, c.name) for c in _COLUMNS}))
+    _INSERT.execute(conn, **{c.name: getattr(event, c.name) for c in _COLUMNS})
 
 
 def list_events(conn: Connection, account_id: str, *, since: datetime | None = None) -> list[AuditEvent]:

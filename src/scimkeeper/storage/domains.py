@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, or_, select
 
 from scimkeeper.storage.errors import unique
+from scimkeeper.storage.prepared import Prepared
 from scimkeeper.storage.tables import authorized_domains, member_emails, members
 
 
@@ -43,9 +44,16 @@ def insert_domain(conn: Connection, row: DomainRow) -> None:
         )
 
 
+# Read on every provisioning write: prepared (see storage.prepared).
+_DOMAINS_OF = Prepared(
+    select(*_COLUMNS)
+    .where(authorized_domains.c.account_id == bindparam("account_id"))
+    .order_by(authorized_domains.c.domain)
+)
+
+
 def domains_of(conn: Connection, account_id: str) -> list[DomainRow]:
-    query = select(*_COLUMNS).where(authorized_domains.c.account_id == account_id).order_by(authorized_domains.c.domain)
-    return [DomainRow(*row) for row in conn.execute(query)]
+    return [DomainRow(*row) for row in _DOMAINS_OF.all(conn, account_id=account_id)]
 
 
 def all_domains(conn: Connection) -> list[DomainRow]:

@@ -74,8 +74,7 @@ class GroupCommitWriter:
                     if not future.set_running_or_notify_cancel():
                         continue
                     try:
-                        with conn.begin_nested():
-                            outcomes.append((future, True, work(conn)))
+                        outcomes.append((future, True, _in_savepoint(conn, work)))
                     except Exception as exc:  # noqa: BLE001 - the request's own error, handed to it
                         outcomes.append((future, False, exc))
         except Exception as exc:
@@ -91,3 +90,22 @@ class GroupCommitWriter:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+
+
+def _in_savepoint(conn: Connection, work: Work) -> Any:
+    """`work(conn)` in a savepoint, rolled back to it on error.
+
+    On the driver's connection: SQLAlchemy's `begin_nested()` compiles its SAVEPOINT and RELEASE statements
+    anew each time (a fifth of a create's CPU in the writer thread).
+    """
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute("SAVEPOINT request")
+    try:
+        result = work(conn)
+    except BaseException:
+        driver.execute("ROLLBACK TO request")
+        driver.execute("RELEASE request")
+        raise
+    driver.execute("RELEASE request")
+    return result

@@ -83,49 +83,61 @@ def _email_rows(member: Member, search: Mapping[str, Any]) -> list[dict[str, Any
     ]
 
 
+def _prepared_values(table: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
+
+
+_INDEXED = ("user_name_key", "external_id", "display_name_key", "search_document")
+_CHANGED = ("document", "active", "deprovisioned_at", "version", "updated_at", *_INDEXED)
+# Provisioning and changes are the hot writes: prepared (see storage.prepared).
+_INSERT_MEMBER = Prepared(
+    insert(members).values(_prepared_values(members, ("id", "account_id", "provisioned_by", "created_at", *_CHANGED)))
+)
+_UPDATE_MEMBER = Prepared(
+    update(members)
+    .where(members.c.id == bindparam("member_id"), members.c.account_id == bindparam("member_account_id"), _LIVE)
+    .values(_prepared_values(members, _CHANGED))
+)
+_EMAIL_COLUMNS = ("member_id", "account_id", "position", "value_key", "type_key", "display_key", "is_primary")
+_INSERT_EMAIL = Prepared(insert(member_emails).values(_prepared_values(member_emails, _EMAIL_COLUMNS)))
+_DELETE_EMAILS = Prepared(delete(member_emails).where(member_emails.c.member_id == bindparam("member_id")))
+
+
+def _changed_values(member: Member, indexed: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "document": member.document,
+        "active": member.active,
+        "deprovisioned_at": member.deprovisioned_at,
+        "version": member.version,
+        "updated_at": member.updated_at,
+        **indexed,
+    }
+
+
 def insert_member(conn: Connection, member: Member) -> None:
     """Insert a new member; raise UniqueViolation when a live member of the account has the same userName."""
     indexed = _index_columns(member)
     with unique("members.userName"):
-        conn.execute(
-            insert(members).values(
-                id=member.id,
-                account_id=member.account_id,
-                document=member.document,
-                active=member.active,
-                deprovisioned_at=member.deprovisioned_at,
-                provisioned_by=member.provisioned_by,
-                version=member.version,
-                created_at=member.created_at,
-                updated_at=member.updated_at,
-                **indexed,
-            )
+        _INSERT_MEMBER.execute(
+            conn,
+            id=member.id,
+            account_id=member.account_id,
+            provisioned_by=member.provisioned_by,
+            created_at=member.created_at,
+            **_changed_values(member, indexed),
         )
-    rows = _email_rows(member, indexed["search_document"])
-    if rows:
-        conn.execute(insert(member_emails), rows)
+    _INSERT_EMAIL.execute_many(conn, _email_rows(member, indexed["search_document"]))
 
 
 def update_member(conn: Connection, member: Member) -> None:
     """Store a changed member (document, active, version, updated_at) and its e-mail index."""
     indexed = _index_columns(member)
     with unique("members.userName"):
-        conn.execute(
-            update(members)
-            .where(members.c.id == member.id, members.c.account_id == member.account_id, _LIVE)
-            .values(
-                document=member.document,
-                active=member.active,
-                deprovisioned_at=member.deprovisioned_at,
-                version=member.version,
-                updated_at=member.updated_at,
-                **indexed,
-            )
+        _UPDATE_MEMBER.execute(
+            conn, member_id=member.id, member_account_id=member.account_id, **_changed_values(member, indexed)
         )
-    conn.execute(delete(member_emails).where(member_emails.c.member_id == member.id))
-    rows = _email_rows(member, indexed["search_document"])
-    if rows:
-        conn.execute(insert(member_emails), rows)
+    _DELETE_EMAILS.execute(conn, member_id=member.id)
+    _INSERT_EMAIL.execute_many(conn, _email_rows(member, indexed["search_document"]))
 
 
 _GET_MEMBER = select(*_COLUMNS).where(

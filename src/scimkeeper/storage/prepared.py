@@ -42,13 +42,13 @@ class _Compiled:
             for name in self.names:
                 value = values[name]
                 process = binds.get(name)
-                out.append(process(value) if process is not None and value is not None else value)
+                out.append(value if process is None else process(value))
             return out
         named: dict[str, Any] = {}
         for name in self.names:
             value = values[name]
             process = binds.get(name)
-            named[name] = process(value) if process is not None and value is not None else value
+            named[name] = value if process is None else process(value)
         return named
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
@@ -87,17 +87,46 @@ class Prepared:
         return found
 
     def all(self, conn: Connection, **params: Any) -> list[tuple[Any, ...]]:
+        """The rows of a query."""
         compiled = self.compiled(conn.dialect)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
+
+        def fetch(cursor: Any) -> list[Any]:
             cursor.execute(compiled.sql, compiled.parameters(params))
-            rows = cursor.fetchall()
-        except conn.dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(compiled.sql, None, exc, conn.dialect.loaded_dbapi.Error) from exc
-        finally:
-            cursor.close()
-        return [compiled.row(raw) for raw in rows]
+            return list(cursor.fetchall())
+
+        return [compiled.row(raw) for raw in self._run(conn, compiled, fetch)]
 
     def first(self, conn: Connection, **params: Any) -> tuple[Any, ...] | None:
         rows = self.all(conn, **params)
         return rows[0] if rows else None
+
+    def execute(self, conn: Connection, **params: Any) -> int:
+        """Run a write; the number of rows it changed."""
+        compiled = self.compiled(conn.dialect)
+
+        def run(cursor: Any) -> int:
+            cursor.execute(compiled.sql, compiled.parameters(params))
+            return int(cursor.rowcount)
+
+        result: int = self._run(conn, compiled, run)
+        return result
+
+    def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a write once per parameter set (the driver's executemany)."""
+        if not rows:
+            return
+        compiled = self.compiled(conn.dialect)
+        self._run(
+            conn, compiled, lambda cursor: cursor.executemany(compiled.sql, [compiled.parameters(r) for r in rows])
+        )
+
+    @staticmethod
+    def _run(conn: Connection, compiled: _Compiled, use: Callable[[Any], Any]) -> Any:
+        dbapi = conn.dialect.loaded_dbapi
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            return use(cursor)
+        except dbapi.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, OperationalError, ...)
+            raise DBAPIError.instance(compiled.sql, None, exc, dbapi.Error) from exc
+        finally:
+            cursor.close()

@@ -100,19 +100,20 @@ class RequestContext:
             seconds = time.perf_counter() - started
             template = getattr(scope.get("route"), "path_format", None)
             route = scope.get("root_path", "") + template if template else None
-            fields = {
-                "request_id": request_id,
-                "method": scope["method"],
-                "route": route or "-",
-                "status": status,
-                "duration_ms": round(seconds * 1000, 2),
-                "account_id": state.get("account_id"),
-                "user_agent": headers.get(b"user-agent", b"").decode("latin-1") or None,
-            }
-            if "filter" in state:
-                fields["filter"] = state["filter"]
             level = logging.DEBUG if route in _QUIET_ROUTES else logging.INFO
-            access_log.log(level, "request", extra=fields)
+            if access_log.isEnabledFor(level):
+                fields = {
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "route": route or "-",
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "account_id": state.get("account_id"),
+                    "user_agent": headers.get(b"user-agent", b"").decode("latin-1") or None,
+                }
+                if "filter" in state:
+                    fields["filter"] = state["filter"]
+                access_log.log(level, "request", extra=fields)
             if self.metrics is not None:
                 self.metrics.request(scope["method"], route, status, seconds, state.get("account_id"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy import Connection
@@ -30,6 +30,7 @@ from scimkeeper.scim.errors import (
     NotFound,
     NotImplementedByServer,
     PayloadTooLarge,
+    ScimError,
     TooManyRequests,
     UnsupportedMediaType,
 )
@@ -209,9 +210,10 @@ class ScimApi:
     async def create_user(self, request: Request) -> Response:
         body = await read_body(request, self.settings.max_body_bytes)
 
+        document = parse_early(lambda: parse_resource(json_body(request, body), USER_RESOURCE))
+
         def operation(conn: Connection, account: Account, actor: Actor) -> members.Member:
-            document = parse_resource(json_body(request, body), USER_RESOURCE)
-            return members.provision(conn, account, document, actor=actor, now=self.clock())
+            return members.provision(conn, account, document.get(), actor=actor, now=self.clock())
 
         member = await self._run(request, operation, write=True)
         return self._member_response(member, request, status=201)
@@ -232,10 +234,11 @@ class ScimApi:
         member_id = resource_id(request)
         body = await read_body(request, self.settings.max_body_bytes)
 
+        document = parse_early(lambda: parse_resource(json_body(request, body), USER_RESOURCE))
+
         def operation(conn: Connection, account: Account, actor: Actor) -> members.Member:
-            document = parse_resource(json_body(request, body), USER_RESOURCE)
             return members.replace(
-                conn, account, member_id, document, actor=actor, now=self.clock(), if_match=if_match(request)
+                conn, account, member_id, document.get(), actor=actor, now=self.clock(), if_match=if_match(request)
             )
 
         return self._member_response(await self._run(request, operation, write=True), request)
@@ -244,10 +247,11 @@ class ScimApi:
         member_id = resource_id(request)
         body = await read_body(request, self.settings.max_body_bytes)
 
+        operations = parse_early(lambda: parse_patch_request(json_body(request, body)))
+
         def operation(conn: Connection, account: Account, actor: Actor) -> members.Member:
-            operations = parse_patch_request(json_body(request, body))
             return members.patch(
-                conn, account, member_id, operations, actor=actor, now=self.clock(), if_match=if_match(request)
+                conn, account, member_id, operations.get(), actor=actor, now=self.clock(), if_match=if_match(request)
             )
 
         return self._member_response(await self._run(request, operation, write=True), request)
@@ -289,6 +293,30 @@ class ScimApi:
 
     async def get_schema(self, request: Request) -> Response:
         return await self._discovery(request, find_by_id(self.schemas, request.path_params["id"], "schema"))
+
+
+class Parsed(Generic[T]):
+    """A request body parsed before the write transaction (not while holding SQLite's write lock), or its error.
+
+    The error is raised only by `get()`, inside the transaction and after authentication: a request without a
+    valid token is answered 401 whatever its body holds, as when the body was parsed inside.
+    """
+
+    def __init__(self, value: T | None, error: ScimError | None) -> None:
+        self._value = value
+        self._error = error
+
+    def get(self) -> T:
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+def parse_early(parse: Callable[[], T]) -> Parsed[T]:
+    try:
+        return Parsed(parse(), None)
+    except ScimError as exc:
+        return Parsed(None, exc)
 
 
 def not_implemented(detail: str) -> Endpoint:
