@@ -334,9 +334,9 @@ def _without_never(key: str, value: Any, resource_type: ResourceType) -> Any:
     if key in plain:  # a top-level key already known to be neither an extension nor returned "never"
         return value
     extension = resource_type.schema_by_urn(key)
-    if extension is None and (attribute := resource_type.schema.attribute(key)) is not None:
-        if attribute.returned != "never":
-            plain.add(key)
+    core = resource_type.schema.attribute(key) if extension is None else None
+    if core is not None and core.returned != "never":
+        plain.add(key)
     if extension is not None:
         kept = {
             name: item

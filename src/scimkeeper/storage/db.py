@@ -7,19 +7,21 @@ import math
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 if TYPE_CHECKING:
     from scimkeeper.config import Settings
 
+T = TypeVar("T")
 SQLITE_POOL_SIZE = 40
 # Execution option that marks a connection as a writer (SQLite: `BEGIN IMMEDIATE`).
 WRITE_OPTION = "scimkeeper_write"
@@ -63,6 +65,8 @@ class Database:
             # Without it, connecting to an unreachable server waits for the operating system's TCP timeout.
             options["connect_args"] = {"connect_timeout": max(1, math.ceil(connect_timeout))}
         self.engine: Engine = create_engine(sa_url, **options)
+        self._options = options
+        self._async_engine: AsyncEngine | None = None
         self._pinned = threading.local()
         self._writers = _WriterTurns(_lock_file(sa_url.database) if self.dialect == "sqlite" else None)
         if self.dialect == "sqlite":
@@ -109,9 +113,43 @@ class Database:
         if driver.in_transaction:
             driver.execute("COMMIT")
 
+    # --- PostgreSQL on the event loop --------------------------------------------------------------------------
+
+    async def run_read(self, work: Callable[[Connection], T]) -> T:
+        """`work(conn)` in a read transaction, on the event loop, over psycopg's asyncio driver (PostgreSQL).
+
+        `work` is the same synchronous code as everywhere else: SQLAlchemy's asyncio extension runs it in a
+        greenlet and turns each statement's wait into an await, so no thread is needed per request.
+        """
+        async with self._async().connect() as conn:
+            return await conn.run_sync(_in_transaction, work)
+
+    async def run_write(self, work: Callable[[Connection], T]) -> T:
+        """`work(conn)` in a write transaction, like `run_read` (PostgreSQL)."""
+        async with self._async().connect() as conn:
+            writer = await conn.execution_options(**{WRITE_OPTION: True})
+            return await writer.run_sync(_in_transaction, work)
+
+    def _async(self) -> AsyncEngine:
+        if self._async_engine is None:
+            assert self.dialect == "postgresql", "the asyncio engine is for PostgreSQL"
+            url = self.url.set(drivername="postgresql+psycopg_async")
+            self._async_engine = create_async_engine(url, **self._options)
+        return self._async_engine
+
+    async def dispose_async(self) -> None:
+        if self._async_engine is not None:
+            await self._async_engine.dispose()
+            self._async_engine = None
+
     def dispose(self) -> None:
         self.engine.dispose()
         self._writers.close()
+
+
+def _in_transaction(conn: Connection, work: Callable[[Connection], T]) -> T:
+    with conn.begin():
+        return work(conn)
 
 
 def _lock_file(database: str | None) -> str | None:

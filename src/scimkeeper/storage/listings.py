@@ -119,7 +119,7 @@ class Listings:
             params |= statement.filter_parameters.bind(listing.filter)
         compiled = statement.prepared.compiled(conn.dialect)
         prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(prefix + compiled.sql, compiled.parameters(params))
             return " | ".join(str(row[-1]) for row in cursor.fetchall())

@@ -123,7 +123,7 @@ class Prepared:
     @staticmethod
     def _run(conn: Connection, compiled: _Compiled, use: Callable[[Any], Any]) -> Any:
         dbapi = conn.dialect.loaded_dbapi
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             return use(cursor)
         except dbapi.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, OperationalError, ...)

@@ -122,7 +122,7 @@ def create_app(
     settings: Settings, db: Database, clock: Callable[[], datetime] = utc_now, metrics: Metrics | None = None
 ) -> ASGIApp:
     metrics = metrics or Metrics.for_process(account_labels=settings.metrics_account_labels)
-    transactions = Transactions(db, pool_size=settings.db_pool_size)
+    transactions = Transactions(db)
     scim = ScimApi(settings, transactions, clock, metrics)
     access = AccessApi(transactions, settings.deprovision_window)
     ops = OpsApi(db, metrics, settings.metrics_token)
@@ -145,7 +145,7 @@ def create_app(
         finally:
             if loop is not None:
                 loop.stop()
-            transactions.close()
+            await transactions.close()
 
     app = Starlette(
         routes=[

@@ -7,16 +7,16 @@
   (`storage.group_commit`). SQLite has one write lock; a writer thread per process queues writers in FIFO order
   instead of letting up to 40 threads poll the busy timeout with back-off (which gave creates a 1.8 s p99),
   keeps each commit's fsync off the event loop, and shares one fsync among the writes that queued meanwhile.
-- **PostgreSQL**: a thread pool as large as the connection pool, so every thread keeps a pooled connection
-  (a larger pool of threads opened and closed overflow connections all the time): each statement is a
-  network round trip that releases the GIL.
+- **PostgreSQL**: on the event loop too, over psycopg's asyncio driver (`Database.run_read`/`run_write`): each
+  statement is a network round trip, awaited while other requests run. The domain code stays synchronous;
+  SQLAlchemy's asyncio extension runs it in a greenlet. A thread pool did the same with 10-20 threads
+  contending for the GIL, and opened and closed overflow connections all the time.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy import Connection
@@ -31,37 +31,25 @@ Work = Callable[[Connection], T]
 class Transactions:
     """Runs `work(conn)` in a read or a write transaction of `db`, where the database's kind says it should run."""
 
-    def __init__(self, db: Database, *, pool_size: int) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self.sqlite = db.dialect == "sqlite"
         self._writer = GroupCommitWriter(db) if self.sqlite else None
-        self._executor = (
-            None if self.sqlite else ThreadPoolExecutor(max(1, pool_size), thread_name_prefix="scimkeeper-db")
-        )
 
     async def read(self, work: Work[T]) -> T:
-        if self._executor is None:
+        if self.sqlite:
             with self.db.read_pinned() as conn:
                 return work(conn)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._read, work)
+        return await self.db.run_read(work)
 
     async def write(self, work: Work[T]) -> T:
         if self._writer is not None:
             result: T = await asyncio.wrap_future(self._writer.submit(work))
             return result
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._write, work)
+        return await self.db.run_write(work)
 
-    def _read(self, work: Work[T]) -> T:
-        with self.db.read() as conn:
-            return work(conn)
-
-    def _write(self, work: Work[T]) -> T:
-        with self.db.write() as conn:
-            return work(conn)
-
-    def close(self) -> None:
-        """Let queued work finish, then stop the threads."""
+    async def close(self) -> None:
+        """Let queued writes finish and stop the writer thread (SQLite); close the connections (PostgreSQL)."""
         if self._writer is not None:
-            self._writer.close()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+            await asyncio.get_running_loop().run_in_executor(None, self._writer.close)
+        await self.db.dispose_async()
