@@ -146,3 +146,15 @@ def test_search_document_folds_only_case_insensitive_strings() -> None:
         "bob@acme.com",
         "bob o'malley",
     )
+
+
+@pytest.mark.parametrize(
+    "text", ['userName eq "ada@acme.com"', 'USERNAME eq "x"', 'id eq "00000000-0000-4000-8000-000000000000"']
+)
+def test_a_lookup_of_a_unique_attribute_is_not_ordered(migrated_db: Database, crowd: str, text: str) -> None:
+    """At most one row: no ORDER BY, so no planner can walk the order's index instead (stale statistics did)."""
+    with migrated_db.read() as conn:
+        sql = member_store.statement_sql(conn, Listing(filter=parse_filter(text)))
+        ordered = member_store.statement_sql(conn, Listing(filter=parse_filter('displayName eq "x"')))
+    assert "ORDER BY" not in sql
+    assert "ORDER BY" in ordered

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Connection, Table, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.sql.elements import BindParameter
 
-from scimkeeper.scim.filter import AttrPath, Filter, filter_template, format_attr_path
+from scimkeeper.scim.filter import AttrPath, Compare, Filter, filter_template, format_attr_path
 from scimkeeper.scim.filter_sql import FilterParameters, Layout, compile_template, sort_key
 from scimkeeper.scim.schema import ResourceType
 from scimkeeper.storage.prepared import Prepared
@@ -48,6 +48,8 @@ class Listed:
     layout: Callable[[str], Layout]  # per dialect, scoped to the account by `ACCOUNT`
     resource_type: ResourceType
     never_null: frozenset[str] = frozenset()  # names of sort columns that are never NULL on live rows
+    # Attributes unique per account (lower case): `attr eq "..."` selects at most one row.
+    unique: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,10 @@ class Listings:
         finally:
             cursor.close()
 
+    def first_page_sql(self, conn: Connection, listing: Listing) -> str:
+        """The SQL of the statement that reads the first page of `listing` (for tests and diagnostics)."""
+        return self._statement(conn.dialect.name, listing, ("seek", None, False)).prepared.compiled(conn.dialect).sql
+
     # --- statements ---------------------------------------------------------------------------------------
 
     def _run(self, conn: Connection, listing: Listing, kind: tuple[Any, ...], **params: Any) -> list[tuple[Any, ...]]:
@@ -177,13 +183,13 @@ class Listings:
             descending = descending != backwards
             if after_null is not None:
                 where.append(self._after(key, descending, after_null=after_null))
-            statement = (
-                select(*listed.columns, key.label("sort_key"))
-                .where(*where)
-                .order_by(*self._order(key, self.id, descending))
-                .limit(bindparam("limit"))
-            )
-            return _Statement(Prepared(statement), parameters)
+            rows = select(*listed.columns, key.label("sort_key")).where(*where).limit(bindparam("limit"))
+            # At most one row needs no order: and without one, PostgreSQL cannot prefer walking the order's index
+            # (filtering every member of the account) over the unique index, as it did when its statistics lagged
+            # behind a bulk import (111 lookups/s at 20,000 members).
+            if not self._selects_one(listing):
+                rows = rows.order_by(*self._order(key, self.id, descending))
+            return _Statement(Prepared(rows), parameters)
         # By offset: ids and keys first (an index-only scan past the offset), then the rows of just that page.
         keys = (
             select(self.id.label("id"), key.label("sort_key"))
@@ -199,6 +205,15 @@ class Listings:
             .order_by(*self._order(keys.c.sort_key, keys.c.id, descending))
         )
         return _Statement(Prepared(statement), parameters)
+
+    def _selects_one(self, listing: Listing) -> bool:
+        """Whether the filter is `attr eq value` on an attribute unique per account (Okta's userName lookup)."""
+        match listing.filter:
+            case Compare(AttrPath(urn, attr, None), "eq", str()):
+                core = urn is None or urn.lower() == self.listed.resource_type.schema.id.lower()
+                return core and attr.lower() in self.listed.unique
+            case _:
+                return False
 
     @staticmethod
     def _order(key: ColumnElement[Any], id_: ColumnElement[Any], descending: bool) -> list[Any]:
