@@ -31,5 +31,9 @@ def test_a_token_over_its_rate_gets_429_and_the_metric_counts_it(tmp_path: Path)
         assert other.client.get("/Users").status_code == 200
         metrics = httpx.get(f"{server.base_url}/metrics").text
         assert "scimkeeper_rate_limited_total 2.0" in metrics
+        # Other spellings of the same credential share its bucket: they are not a way around the limit.
+        for spelling in ("bearer", "BEARER", "Bearer "):
+            response = limited.client.get("/Users", headers={"Authorization": f"{spelling} {limited.token}"})
+            assert response.status_code == 429, spelling
     finally:
         stop_server(server)

@@ -125,7 +125,8 @@ class ScimApi:
         request_id = request.scope.get("state", {}).get("request_id")
         actions: list[str] = []  # the audit actions of the transaction, counted once it has committed
         if self.limiter is not None:
-            wait = self.limiter.retry_after(authorization)
+            # Keyed on the credential, not the header: `bearer`, `BEARER` or two spaces are the same token.
+            wait = self.limiter.retry_after(auth.bearer_credential(authorization))
             if wait is not None:
                 raise TooManyRequests(
                     f"Too many requests with this token; retry in {wait} s.", headers={"Retry-After": str(wait)}
