@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Final
 
 from scimkeeper.scim.errors import InvalidSyntax, InvalidValue
@@ -330,13 +331,9 @@ def render_resource(
 
 
 def _without_never(key: str, value: Any, resource_type: ResourceType) -> Any:
-    plain = _SHOWN_AS_IS.setdefault(resource_type.name, set())
-    if key in plain:  # a top-level key already known to be neither an extension nor returned "never"
+    if key in _shown_as_is(resource_type):
         return value
     extension = resource_type.schema_by_urn(key)
-    core = resource_type.schema.attribute(key) if extension is None else None
-    if core is not None and core.returned != "never":
-        plain.add(key)
     if extension is not None:
         kept = {
             name: item
@@ -348,31 +345,27 @@ def _without_never(key: str, value: Any, resource_type: ResourceType) -> Any:
     return _UNASSIGNED if attribute is not None and attribute.returned == "never" else value
 
 
+@cache
 def rendering_is_default_selection(resource_type: ResourceType) -> bool:
     """Whether `render_resource`'s output is already what `select_attributes` returns without parameters.
 
     True when no attribute is returned only on request and "never" is said only of top-level attributes
     (which rendering drops): then a read without `attributes`/`excludedAttributes` need not select.
     """
-    found = _DEFAULT_SELECTION.get(resource_type.name)
-    if found is None:
-        schemas = [resource_type.schema, *(extension for extension, _ in resource_type.extensions)]
-        found = _DEFAULT_SELECTION[resource_type.name] = all(
-            attribute.returned != "request"
-            and all(sub.returned in ("always", "default") for sub in attribute.sub_attributes)
-            and (attribute.returned != "never" or schema is resource_type.schema)
-            for schema in schemas
-            for attribute in schema.attributes
-        )
-    return found
+    schemas = [resource_type.schema, *(extension for extension, _ in resource_type.extensions)]
+    return all(
+        attribute.returned != "request"
+        and all(sub.returned in ("always", "default") for sub in attribute.sub_attributes)
+        and (attribute.returned != "never" or schema is resource_type.schema)
+        for schema in schemas
+        for attribute in schema.attributes
+    )
 
 
-_DEFAULT_SELECTION: dict[str, bool] = {}
-
-
-# Per resource type, the document keys that rendering shows as they are (learnt as documents are rendered; bounded
-# by the schema's attribute names, since only known attributes are added).
-_SHOWN_AS_IS: dict[str, set[str]] = {}
+@cache
+def _shown_as_is(resource_type: ResourceType) -> frozenset[str]:
+    """The top-level document keys that rendering shows as they are: core attributes not returned "never"."""
+    return frozenset(attribute.name for attribute in resource_type.schema.attributes if attribute.returned != "never")
 
 
 def parse_attribute_list(value: str | None) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ strings come from the search document (`scim.keys.search_document`). Semantics, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,13 +96,13 @@ class FilterParameters:
     # Keys written into the SQL instead of bound (booleans, for the query planner): (index, derivation).
     inlined: tuple[tuple[int, Derive], ...] = ()
 
-    def bind(self, f: Filter) -> dict[str, Any]:
-        values = filter_values(f)
+    def bind(self, values: Sequence[CompValue]) -> dict[str, Any]:
+        """The parameters for another filter's `filter.filter_values`."""
         return {name: derive(values[index]) for name, index, derive in self.recipes}
 
-    def variant(self, f: Filter) -> tuple[Any, ...]:
-        """The inlined keys of `f`: filters of one template share a statement only when these are equal too."""
-        values = filter_values(f)
+    def variant(self, values: Sequence[CompValue]) -> tuple[Any, ...]:
+        """The inlined keys of a filter's values: filters of one template share a statement only when these are
+        equal too."""
         return tuple(derive(values[index]) for index, derive in self.inlined)
 
 
@@ -133,15 +133,11 @@ class Layout:
     absent: frozenset[str] = frozenset({"groups"})  # attributes not stored: they match nothing
 
 
-def compile_filter(f: Filter, resource_type: ResourceType, layout: Layout) -> Predicate:
-    """A WHERE clause for `f`; InvalidFilter for unknown attributes and ill-typed comparisons."""
-    return _Compiler(resource_type, layout).filter(f)
-
-
 def compile_template(
     f: Filter, resource_type: ResourceType, layout: Layout
 ) -> tuple[Predicate, FilterParameters | None]:
-    """`compile_filter`, and how to reuse the clause for any filter of the same template (None: it cannot be).
+    """A WHERE clause for `f` (InvalidFilter for unknown attributes and ill-typed comparisons), and how to reuse
+    it for any filter of the same template (None: it cannot be).
 
     Comparison values become named parameters (`filter_0`, ...). The SQL depends on the template only, except
     where a value decides it at compile time (`meta.resourceType eq ...` is true or false): then None.

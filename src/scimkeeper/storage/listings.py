@@ -17,15 +17,23 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Connection, Table, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.sql.elements import BindParameter
 
-from scimkeeper.scim.filter import AttrPath, Compare, Filter, filter_template, format_attr_path
+from scimkeeper.scim.filter import (
+    AttrPath,
+    Compare,
+    CompValue,
+    Filter,
+    filter_template,
+    filter_values,
+    format_attr_path,
+)
 from scimkeeper.scim.filter_sql import FilterParameters, Layout, compile_template, sort_key
 from scimkeeper.scim.schema import ResourceType
 from scimkeeper.storage.prepared import Prepared
 
 Position = tuple[Any, str]  # (sort key value, id) of a row in a listing's order
-ACCOUNT: BindParameter[str] = bindparam(
-    "account_id"
-)  # every listing statement is scoped to one account by this parameter
+# Every listing statement is scoped to one account by this parameter.
+ACCOUNT: BindParameter[str] = bindparam("account_id")
+_FIRST_PAGE = ("seek", None, False)  # the statement kind of a first page: by key, from the start, forwards
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,8 @@ class _Template:
     parameters: FilterParameters | None
     statements: dict[tuple[Any, ...], _Statement]
 
-    def variant(self, listing: Listing) -> tuple[Any, ...]:
-        return () if self.parameters is None or listing.filter is None else self.parameters.variant(listing.filter)
+    def variant(self, values: Sequence[CompValue]) -> tuple[Any, ...]:
+        return () if self.parameters is None else self.parameters.variant(values)
 
 
 class Listings:
@@ -115,32 +123,33 @@ class Listings:
 
     def plan(self, conn: Connection, account_id: str, listing: Listing) -> str:
         """The database's plan (EXPLAIN) for the first page of `listing`, to check that it uses indexes."""
-        statement = self._statement(conn.dialect.name, listing, ("seek", None, False))
-        params: dict[str, Any] = {"account_id": account_id, "limit": 100}
-        if listing.filter is not None and statement.filter_parameters is not None:
-            params |= statement.filter_parameters.bind(listing.filter)
-        compiled = statement.prepared.compiled(conn.dialect)
-        prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(prefix + compiled.sql, compiled.parameters(params))
-            return " | ".join(str(row[-1]) for row in cursor.fetchall())
-        finally:
-            cursor.close()
+        statement, params = self._bound(conn, listing, _FIRST_PAGE, account_id=account_id, limit=100)
+        return " | ".join(str(row[-1]) for row in statement.prepared.explain(conn, **params))
 
     def first_page_sql(self, conn: Connection, listing: Listing) -> str:
         """The SQL of the statement that reads the first page of `listing` (for tests and diagnostics)."""
-        return self._statement(conn.dialect.name, listing, ("seek", None, False)).prepared.compiled(conn.dialect).sql
+        statement, _ = self._bound(conn, listing, _FIRST_PAGE)
+        return statement.prepared.compiled(conn.dialect).sql
 
     # --- statements ---------------------------------------------------------------------------------------
 
     def _run(self, conn: Connection, listing: Listing, kind: tuple[Any, ...], **params: Any) -> list[tuple[Any, ...]]:
-        statement = self._statement(conn.dialect.name, listing, kind)
-        if listing.filter is not None and statement.filter_parameters is not None:
-            params |= statement.filter_parameters.bind(listing.filter)
-        return statement.prepared.all(conn, **params)
+        statement, bound = self._bound(conn, listing, kind, **params)
+        return statement.prepared.all(conn, **bound)
 
-    def _statement(self, dialect: str, listing: Listing, kind: tuple[Any, ...]) -> _Statement:
+    def _bound(
+        self, conn: Connection, listing: Listing, kind: tuple[Any, ...], **params: Any
+    ) -> tuple[_Statement, dict[str, Any]]:
+        """The statement for `listing` and `kind`, and `params` with the filter's values bound for it."""
+        values = filter_values(listing.filter) if listing.filter is not None else []  # walked once per request
+        statement = self._statement(conn.dialect.name, listing, kind, values)
+        if statement.filter_parameters is not None:
+            params |= statement.filter_parameters.bind(values)
+        return statement, params
+
+    def _statement(
+        self, dialect: str, listing: Listing, kind: tuple[Any, ...], values: Sequence[CompValue]
+    ) -> _Statement:
         key = (
             dialect,
             filter_template(listing.filter) if listing.filter is not None else None,
@@ -152,7 +161,7 @@ class Listings:
             template = self._cache.get(key)
             if template is not None:
                 self._cache.move_to_end(key)
-        variant = template.variant(listing) if template is not None else None
+        variant = template.variant(values) if template is not None else None
         if template is not None and variant in template.statements:
             return template.statements[variant]
         made = self._build(dialect, listing, kind)
@@ -160,7 +169,7 @@ class Listings:
             return made  # the values decide the SQL: not reusable
         with self._lock:
             template = self._cache.setdefault(key, _Template(made.filter_parameters, {}))
-            template.statements[template.variant(listing)] = made
+            template.statements[template.variant(values)] = made
             while len(self._cache) > self._capacity:
                 self._cache.popitem(last=False)
         return made

@@ -35,21 +35,13 @@ class _Compiled:
     results: tuple[Processor, ...]
 
     def parameters(self, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        """The driver's parameters: a list in statement order (positional dialects) or a dict by name."""
         values = {**self.constants, **given} if self.constants else given
-        binds = self.binds
-        if self.positional:
-            out: list[Any] = []
-            for name in self.names:
-                value = values[name]
-                process = binds.get(name)
-                out.append(value if process is None else process(value))
-            return out
-        named: dict[str, Any] = {}
+        processed = []
         for name in self.names:
-            value = values[name]
-            process = binds.get(name)
-            named[name] = value if process is None else process(value)
-        return named
+            process = self.binds.get(name)
+            processed.append(values[name] if process is None else process(values[name]))
+        return processed if self.positional else dict(zip(self.names, processed, strict=True))
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(
@@ -89,16 +81,17 @@ class Prepared:
     def all(self, conn: Connection, **params: Any) -> list[tuple[Any, ...]]:
         """The rows of a query."""
         compiled = self.compiled(conn.dialect)
-
-        def fetch(cursor: Any) -> list[Any]:
-            cursor.execute(compiled.sql, compiled.parameters(params))
-            return list(cursor.fetchall())
-
-        return [compiled.row(raw) for raw in self._run(conn, compiled, fetch)]
+        return [compiled.row(raw) for raw in self._fetch(conn, compiled, compiled.sql, params)]
 
     def first(self, conn: Connection, **params: Any) -> tuple[Any, ...] | None:
         rows = self.all(conn, **params)
         return rows[0] if rows else None
+
+    def explain(self, conn: Connection, **params: Any) -> list[Any]:
+        """The database's plan of the statement (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL)."""
+        compiled = self.compiled(conn.dialect)
+        prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+        return self._fetch(conn, compiled, prefix + compiled.sql, params)
 
     def execute(self, conn: Connection, **params: Any) -> int:
         """Run a write; the number of rows it changed."""
@@ -119,6 +112,14 @@ class Prepared:
         self._run(
             conn, compiled, lambda cursor: cursor.executemany(compiled.sql, [compiled.parameters(r) for r in rows])
         )
+
+    def _fetch(self, conn: Connection, compiled: _Compiled, sql: str, params: Mapping[str, Any]) -> list[Any]:
+        def fetch(cursor: Any) -> list[Any]:
+            cursor.execute(sql, compiled.parameters(params))
+            return list(cursor.fetchall())
+
+        result: list[Any] = self._run(conn, compiled, fetch)
+        return result
 
     @staticmethod
     def _run(conn: Connection, compiled: _Compiled, use: Callable[[Any], Any]) -> Any:

@@ -21,6 +21,7 @@ from scimkeeper import log
 from scimkeeper.config import Settings
 from scimkeeper.jobs import PurgeLoop
 from scimkeeper.metrics import Metrics
+from scimkeeper.scim.filter import filter_shape
 from scimkeeper.storage.db import Database, open_database
 from scimkeeper.web.access_api import AccessApi
 from scimkeeper.web.console import Console
@@ -60,7 +61,8 @@ class RequestContext:
     """Normalise the path (`//Users/` → `/Users`), assign a request id, log and count the request when it ends.
 
     The access line has the route template, never the raw path or query: ids, addresses and filter values stay
-    out of the log (a filter appears as its shape, `userName eq ?`, set by the SCIM API once parsed).
+    out of the log (a filter appears as its shape, `userName eq ?`, made here from the filter the SCIM API leaves
+    in the request state, and only when the line is written).
     """
 
     def __init__(self, app: ASGIApp, metrics: Metrics | None = None, scim: ScimRouter | None = None) -> None:
@@ -112,7 +114,7 @@ class RequestContext:
                     "user_agent": headers.get(b"user-agent", b"").decode("latin-1") or None,
                 }
                 if "filter" in state:
-                    fields["filter"] = state["filter"]
+                    fields["filter"] = filter_shape(state["filter"])
                 access_log.log(level, "request", extra=fields)
             if self.metrics is not None:
                 self.metrics.request(scope["method"], route, status, seconds, state.get("account_id"))

@@ -33,11 +33,10 @@ class Transactions:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.sqlite = db.dialect == "sqlite"
-        self._writer = GroupCommitWriter(db) if self.sqlite else None
+        self._writer = GroupCommitWriter(db) if db.dialect == "sqlite" else None  # None: PostgreSQL
 
     async def read(self, work: Work[T]) -> T:
-        if self.sqlite:
+        if self._writer is not None:
             with self.db.read_pinned() as conn:
                 return work(conn)
         return await self.db.run_read(work)
