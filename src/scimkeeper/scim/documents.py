@@ -14,8 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from scimkeeper.scim.errors import InvalidSyntax, InvalidValue
 from scimkeeper.scim.paths import attribute_in, schemas_of, split_qualified
@@ -345,7 +344,24 @@ def _without_never(key: str, value: Any, resource_type: ResourceType) -> Any:
     return _UNASSIGNED if attribute is not None and attribute.returned == "never" else value
 
 
-@cache
+_T = TypeVar("_T")
+
+
+def _per_resource_type(compute: Callable[[ResourceType], _T]) -> Callable[[ResourceType], _T]:
+    """Memoise a function of a resource type by the type's name: hashing a ResourceType itself walks its whole
+    schema (~35 µs), which `functools.cache` would do on every call."""
+    found: dict[str, _T] = {}
+
+    def memoised(resource_type: ResourceType) -> _T:
+        value = found.get(resource_type.name)
+        if value is None:
+            value = found[resource_type.name] = compute(resource_type)
+        return value
+
+    return memoised
+
+
+@_per_resource_type
 def rendering_is_default_selection(resource_type: ResourceType) -> bool:
     """Whether `render_resource`'s output is already what `select_attributes` returns without parameters.
 
@@ -362,7 +378,7 @@ def rendering_is_default_selection(resource_type: ResourceType) -> bool:
     )
 
 
-@cache
+@_per_resource_type
 def _shown_as_is(resource_type: ResourceType) -> frozenset[str]:
     """The top-level document keys that rendering shows as they are: core attributes not returned "never"."""
     return frozenset(attribute.name for attribute in resource_type.schema.attributes if attribute.returned != "never")
