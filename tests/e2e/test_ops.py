@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,27 @@ def test_sigterm_lets_the_request_in_flight_finish(lone_server: Server) -> None:
     in_flight.join(timeout=15)
     assert [(r.status_code, r.json()["title"]) for r in results] == [(200, "Kernel")]
     lone_server.process.wait(timeout=15)
+
+
+def close_every_connection(url: str) -> None:
+    """What a database restart or an idle timeout does to the server's pooled connections."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+
+def test_requests_after_the_database_closed_every_connection_succeed(lone_server: Server) -> None:
+    """Pooled connections closed by the server: a read runs again, once, on a new connection (reads are not
+    pinged before use), a write's connection is checked before use; neither answers an error."""
+    domain = f"t{uuid.uuid4().hex[:8]}.ops.example"
+    tenant = lone_server.tenant(email_domains=(domain,))
+    created = tenant.client.post("/Users", json=user(f"grace@{domain}")).json()
+    url = lone_server.env["SCIMKEEPER_DATABASE_URL"]
+    reads = [f"/Users/{created['id']}", "/Users", f'/Users?filter=userName eq "grace@{domain}"']
+    with ThreadPoolExecutor(8) as pool:  # several pooled connections, in more than one worker if any
+        assert {r.status_code for r in pool.map(tenant.client.get, reads * 8)} == {200}
+    close_every_connection(url)
+    assert [tenant.client.get(path).status_code for path in reads * 3] == [200] * 9
+    close_every_connection(url)
+    assert tenant.client.post("/Users", json=user(f"ada@{domain}")).status_code == 201
+    assert "Traceback" not in lone_server.log_text()

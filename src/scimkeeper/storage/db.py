@@ -66,7 +66,7 @@ class Database:
             options["connect_args"] = {"connect_timeout": max(1, math.ceil(connect_timeout))}
         self.engine: Engine = create_engine(sa_url, **options)
         self._options = options
-        self._async_engine: AsyncEngine | None = None
+        self._async_engines: dict[str, AsyncEngine] = {}  # PostgreSQL: "read" and "write" (see run_read)
         self._pinned = threading.local()
         self._writers = _WriterTurns(_lock_file(sa_url.database) if self.dialect == "sqlite" else None)
         if self.dialect == "sqlite":
@@ -116,34 +116,52 @@ class Database:
     # --- PostgreSQL on the event loop --------------------------------------------------------------------------
 
     async def run_read(self, work: Callable[[Connection], T]) -> T:
-        """`work(conn)` in a read transaction, on the event loop, over psycopg's asyncio driver (PostgreSQL).
+        """`work(conn)` on a reading connection, on the event loop, over psycopg's asyncio driver (PostgreSQL).
 
         `work` is the same synchronous code as everywhere else: SQLAlchemy's asyncio extension runs it in a
         greenlet and turns each statement's wait into an await, so no thread is needed per request.
+
+        Reads run in autocommit: PostgreSQL's READ COMMITTED gives every statement its own snapshot inside a
+        transaction too, so BEGIN and COMMIT would only add two round trips. And reading connections are not
+        pinged before use (another round trip): a read that meets a connection the server has closed (a restart,
+        an idle timeout) is run again, once, on a new one, after the pool has let go of its other connections
+        (a restart closes them all). Reads change nothing, so running one twice is safe.
         """
-        async with self._async().connect() as conn:
-            return await conn.run_sync(_in_transaction, work)
+        for attempt in (1, 2):
+            engine = self._async("read")
+            try:
+                async with engine.connect() as conn:
+                    return await conn.run_sync(work)
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+                await engine.dispose()
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def run_write(self, work: Callable[[Connection], T]) -> T:
-        """`work(conn)` in a write transaction, like `run_read` (PostgreSQL)."""
-        async with self._async().connect() as conn:
+        """`work(conn)` in a write transaction, like `run_read` (PostgreSQL), on a connection checked before use:
+        a write is never run twice."""
+        async with self._async("write").connect() as conn:
             writer = await conn.execution_options(**{WRITE_OPTION: True})
             return await writer.run_sync(_in_transaction, work)
 
-    def _async(self) -> AsyncEngine:
-        if self._async_engine is None:
-            assert self.dialect == "postgresql", "the asyncio engine is for PostgreSQL"
+    def _async(self, kind: str) -> AsyncEngine:
+        engine = self._async_engines.get(kind)
+        if engine is None:
+            assert self.dialect == "postgresql", "the asyncio engines are for PostgreSQL"
             url = self.url.set(drivername="postgresql+psycopg_async")
-            # Requests come in bursts of many at once: keep the connections (pool size plus overflow) instead
-            # of opening and closing overflow ones all the time (hundreds of backends per benchmark run).
-            options = {**self._options, "pool_size": 2 * self._options["pool_size"], "max_overflow": 0}
-            self._async_engine = create_async_engine(url, **options)
-        return self._async_engine
+            # Requests come in bursts of many at once: keep the connections instead of opening and closing
+            # overflow ones all the time (hundreds of backends per benchmark run).
+            options = {**self._options, "max_overflow": 0}
+            if kind == "read":
+                options.update(isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+            engine = self._async_engines[kind] = create_async_engine(url, **options)
+        return engine
 
     async def dispose_async(self) -> None:
-        if self._async_engine is not None:
-            await self._async_engine.dispose()
-            self._async_engine = None
+        engines, self._async_engines = self._async_engines, {}
+        for engine in engines.values():
+            await engine.dispose()
 
     def dispose(self) -> None:
         self.engine.dispose()

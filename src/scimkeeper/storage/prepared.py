@@ -124,10 +124,18 @@ class Prepared:
     @staticmethod
     def _run(conn: Connection, compiled: _Compiled, use: Callable[[Any], Any]) -> Any:
         dbapi = conn.dialect.loaded_dbapi
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi_conn = conn.connection.dbapi_connection
         try:
-            return use(cursor)
+            cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
+            try:
+                return use(cursor)
+            finally:
+                cursor.close()
         except dbapi.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, OperationalError, ...)
-            raise DBAPIError.instance(compiled.sql, None, exc, dbapi.Error) from exc
-        finally:
-            cursor.close()
+            # A connection the server closed is invalidated, as SQLAlchemy's own execution does, so that the pool
+            # replaces it and the caller may retry (`Database.run_read`).
+            lost = conn.dialect.is_disconnect(exc, dbapi_conn, None)
+            error = DBAPIError.instance(compiled.sql, None, exc, dbapi.Error, connection_invalidated=lost)
+            if lost:
+                conn.invalidate(error)
+            raise error from exc
