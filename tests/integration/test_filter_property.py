@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scimkeeper.domain import accounts, search
+from scimkeeper.domain import accounts, members
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.scim.documents import Meta, format_datetime, parse_resource, render_resource
 from scimkeeper.scim.errors import InvalidFilter
@@ -217,9 +217,9 @@ def test_sql_filter_agrees_with_the_reference_evaluator(db: Database, bodies: li
                 expected = sorted(m.id for m in created if matches_resource(f, rendered(m), USER_RESOURCE))
             except InvalidFilter:
                 with pytest.raises(InvalidFilter):
-                    search.search(conn, account, ListRequest(filter=f), now=NOW, cursor_timeout=60)
+                    members.search(conn, account, ListRequest(filter=f), now=NOW, cursor_timeout=60)
                 return
-            page = search.search(conn, account, ListRequest(filter=f), now=NOW, cursor_timeout=60)
-            assert sorted(m.id for m in page.members) == expected
+            page = members.search(conn, account, ListRequest(filter=f), now=NOW, cursor_timeout=60)
+            assert sorted(m.id for m in page.resources) == expected
         finally:
             transaction.rollback()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection
 
-from scimkeeper.domain import members, search
+from scimkeeper.domain import members
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.errors import InvalidFilter
@@ -44,8 +44,8 @@ def people(conn: Connection, account: Account) -> dict[str, str]:
 
 def matching(conn: Connection, account: Account, people: dict[str, str], text: str) -> list[str]:
     request = ListRequest(filter=parse_filter(text))
-    page = search.search(conn, account, request, now=NOW, cursor_timeout=60)
-    return sorted(people[m.id] for m in page.members)
+    page = members.search(conn, account, request, now=NOW, cursor_timeout=60)
+    return sorted(people[m.id] for m in page.resources)
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES["matches"], ids=[c[0][:60] for c in CASES["matches"]])
@@ -133,7 +133,7 @@ def test_the_filters_idps_send_are_index_lookups(migrated_db: Database, crowd: s
 
 def explain(conn: Connection, account_id: str, text: str) -> str:
     """The plan of the statement a list request with this filter runs."""
-    return member_store.plan(conn, account_id, Listing(filter=parse_filter(text)))
+    return member_store.LISTINGS.plan(conn, account_id, Listing(filter=parse_filter(text)))
 
 
 def test_search_document_folds_only_case_insensitive_strings() -> None:
@@ -154,7 +154,7 @@ def test_search_document_folds_only_case_insensitive_strings() -> None:
 def test_a_lookup_of_a_unique_attribute_is_not_ordered(migrated_db: Database, crowd: str, text: str) -> None:
     """At most one row: no ORDER BY, so no planner can walk the order's index instead (stale statistics did)."""
     with migrated_db.read() as conn:
-        sql = member_store.statement_sql(conn, Listing(filter=parse_filter(text)))
-        ordered = member_store.statement_sql(conn, Listing(filter=parse_filter('displayName eq "x"')))
+        sql = member_store.LISTINGS.first_page_sql(conn, Listing(filter=parse_filter(text)))
+        ordered = member_store.LISTINGS.first_page_sql(conn, Listing(filter=parse_filter('displayName eq "x"')))
     assert "ORDER BY" not in sql
     assert "ORDER BY" in ordered

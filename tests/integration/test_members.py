@@ -188,8 +188,8 @@ def listed(
     now: datetime = NOW,
 ) -> tuple[int, list[str]]:
     request = ListRequest(page=IndexPage(start, count))
-    page = search.search(conn, account, request, now=now, cursor_timeout=60, hints=hints)
-    return page.total, [m.id for m in page.members]
+    page = members.search(conn, account, request, now=now, cursor_timeout=60, hints=hints)
+    return page.total, [m.id for m in page.resources]
 
 
 def test_every_change_is_audited_with_a_diff(conn: Connection, account: Account) -> None:

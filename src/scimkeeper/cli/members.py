@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from scimkeeper import jobs
 from scimkeeper.cli.base import Context, emit, json_option, now, pass_context
-from scimkeeper.domain import accounts, members, search
+from scimkeeper.domain import accounts, members
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.scim.listing import IndexPage
 from scimkeeper.scim.query import ListRequest
@@ -33,9 +33,9 @@ def member_list(ctx: Context, ref: str, as_json: bool) -> None:
         found: list[members.Member] = []
         while True:
             request = ListRequest(page=IndexPage(len(found) + 1, 1000))
-            page = search.search(conn, account_, request, now=now(), cursor_timeout=60)
-            found += page.members
-            if len(found) >= page.total or not page.members:
+            page = members.search(conn, account_, request, now=now(), cursor_timeout=60)
+            found += page.resources
+            if len(found) >= page.total or not page.resources:
                 return found
 
     found = ctx.transact(operation)

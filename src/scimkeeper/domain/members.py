@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from scimkeeper.domain import audit, domains
+from scimkeeper.domain import search as searching
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken, VersionMismatch
 from scimkeeper.scim import etags
 from scimkeeper.scim.patch import PatchOperation, apply_patch
+from scimkeeper.scim.query import ListRequest
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage import members as store
 from scimkeeper.storage.accounts import Account
@@ -34,6 +36,7 @@ __all__ = [
     "removal_due",
     "remove",
     "replace",
+    "search",
     "state",
 ]
 
@@ -46,10 +49,6 @@ def _split_active(document: dict[str, Any], default: bool) -> tuple[dict[str, An
 
 def _taken(document: dict[str, Any]) -> UserNameTaken:
     return UserNameTaken(f"a user with userName {document['userName']!r} already exists in this account")
-
-
-def _audit_document(member: Member) -> dict[str, Any]:
-    return {**member.document, "active": member.active}
 
 
 def provision(
@@ -81,7 +80,7 @@ def provision(
         target_id=member.id,
         account_id=account.id,
         now=now,
-        changes=audit.diff({}, _audit_document(member)),
+        changes=audit.diff({}, member.resource),
     )
     return member
 
@@ -120,8 +119,21 @@ def patch(
 ) -> Member:
     """Apply PATCH operations atomically (RFC 7644 §3.5.2); a PATCH that changes nothing changes no version."""
     current = _current(conn, account, member_id, if_match)
-    document = apply_patch({**current.document, "active": current.active}, operations, USER_RESOURCE)
+    document = apply_patch(current.resource, operations, USER_RESOURCE)
     return _change(conn, account, current, document, action="member.patched", actor=actor, now=now)
+
+
+def search(
+    conn: Connection,
+    account: Account,
+    request: ListRequest,
+    *,
+    now: datetime,
+    cursor_timeout: int,
+    hints: searching.PagingHints | None = None,
+) -> searching.Page[Member]:
+    """The members a list or search request selects (filter, order, index or cursor paging)."""
+    return searching.search(conn, account, request, store.LISTINGS, now=now, cursor_timeout=cursor_timeout, hints=hints)
 
 
 def _current(conn: Connection, account: Account, member_id: str, if_match: str | None) -> Member:
@@ -171,7 +183,7 @@ def _change(
         target_id=current.id,
         account_id=account.id,
         now=now,
-        changes=audit.diff(_audit_document(current), _audit_document(changed)),
+        changes=audit.diff(current.resource, changed.resource),
     )
     return changed
 

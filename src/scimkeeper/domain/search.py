@@ -1,9 +1,10 @@
-"""Listing members: filters, order, index paging (RFC 7644 §3.4.2.4) and cursor paging (RFC 9865).
+"""Running list and search requests on any resource: filters, order, index paging (RFC 7644 §3.4.2.4) and cursor
+paging (RFC 9865), over the resource's `storage.listings.Listings`.
 
 Index paging is what Okta's import uses: `startIndex=1, 101, 201, ...`. Counting the members and skipping
 `startIndex - 1` of them grows with the account, so `PagingHints` remembers where each page ended and the total;
-the next page then starts by key. A hint is used only while no member of the account has changed since it was
-taken (one index probe), so answers are the same as without hints.
+the next page then starts by key. A hint is used only while no resource of its type in the account has changed
+since it was taken (one index probe), so answers are the same as without hints.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from threading import Lock
+from typing import Generic, TypeVar
 
 from sqlalchemy import Connection
 
 from scimkeeper.scim.query import Cursor, ListRequest, decode_cursor, encode_cursor
-from scimkeeper.storage import members as store
 from scimkeeper.storage.accounts import Account
-from scimkeeper.storage.listings import Listing, Position
-from scimkeeper.storage.members import Member
+from scimkeeper.storage.listings import Listing, Listings, Position
+
+E = TypeVar("E")
 
 # Writes are stamped with their transaction's start time; one that started before a hint was taken may commit
 # after it. Hints therefore distrust any change stamped up to this long before they were taken.
@@ -27,11 +29,11 @@ HINT_MARGIN = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
-class Page:
+class Page(Generic[E]):
     """One page of a list or search: index paging fills `start_index`, cursor paging the cursors."""
 
     total: int
-    members: list[Member]
+    resources: list[E]
     start_index: int | None = None
     next_cursor: str | None = None
     previous_cursor: str | None = None
@@ -44,22 +46,25 @@ class _Hint:
     taken_at: datetime
 
 
+_HintKey = tuple[str, str, str, int]  # (resource type, account id, request fingerprint, start index)
+
+
 class PagingHints:
-    """Where recent index pages ended, per account and query; bounded, thread-safe, per process."""
+    """Where recent index pages ended, per resource type, account and query; bounded, thread-safe, per process."""
 
     def __init__(self, capacity: int = 4096) -> None:
         self._capacity = capacity
-        self._hints: OrderedDict[tuple[str, str, int], _Hint] = OrderedDict()
+        self._hints: OrderedDict[_HintKey, _Hint] = OrderedDict()
         self._lock = Lock()
 
-    def get(self, account_id: str, fingerprint: str, start_index: int) -> _Hint | None:
+    def get(self, key: _HintKey) -> _Hint | None:
         with self._lock:
-            return self._hints.get((account_id, fingerprint, start_index))
+            return self._hints.get(key)
 
-    def put(self, account_id: str, fingerprint: str, start_index: int, hint: _Hint) -> None:
+    def put(self, key: _HintKey, hint: _Hint) -> None:
         with self._lock:
-            self._hints[(account_id, fingerprint, start_index)] = hint
-            self._hints.move_to_end((account_id, fingerprint, start_index))
+            self._hints[key] = hint
+            self._hints.move_to_end(key)
             while len(self._hints) > self._capacity:
                 self._hints.popitem(last=False)
 
@@ -68,48 +73,58 @@ def search(
     conn: Connection,
     account: Account,
     request: ListRequest,
+    listings: Listings[E],
     *,
     now: datetime,
     cursor_timeout: int,
     hints: PagingHints | None = None,
-) -> Page:
-    """Run a list or search request: its filter, order, and index or cursor paging."""
+) -> Page[E]:
+    """Run a list or search request on a resource's listings: its filter, order, and index or cursor paging."""
     listing = Listing(request.filter, request.sort_by, request.descending)
     if request.cursor is None:
-        return _index_page(conn, account, request, listing, now=now, hints=hints)
-    return _cursor_page(conn, account, request, listing, now=now, cursor_timeout=cursor_timeout)
+        return _index_page(conn, account, request, listings, listing, now=now, hints=hints)
+    return _cursor_page(conn, account, request, listings, listing, now=now, cursor_timeout=cursor_timeout)
 
 
 def _index_page(
     conn: Connection,
     account: Account,
     request: ListRequest,
+    listings: Listings[E],
     listing: Listing,
     *,
     now: datetime,
     hints: PagingHints | None,
-) -> Page:
+) -> Page[E]:
     start, count = request.page.start_index, request.page.count
+    key = (listings.resource_type.name, account.id, request.fingerprint)
     # A first page needs no hint (it starts at the start); only a full page may have a next one to hint at.
-    hint = hints.get(account.id, request.fingerprint, start) if hints and start > 1 else None
-    if hint is not None and store.changed_since(conn, account.id, hint.taken_at - HINT_MARGIN):
+    hint = hints.get((*key, start)) if hints and start > 1 else None
+    if hint is not None and listings.changed_since(conn, account.id, hint.taken_at - HINT_MARGIN):
         hint = None
     if hint is not None:
         total, taken_at = hint.total, hint.taken_at
-        rows = store.seek_members(conn, account.id, listing, after=hint.after, limit=count) if count else []
+        rows = listings.seek(conn, account.id, listing, after=hint.after, limit=count) if count else []
     else:
         taken_at = now
-        rows = store.page_members(conn, account.id, listing, offset=start - 1, limit=count) if count else []
+        rows = listings.page(conn, account.id, listing, offset=start - 1, limit=count) if count else []
         # A first page that is not full holds every match: Okta's `userName eq` lookup needs no COUNT(*).
-        total = len(rows) if start == 1 and len(rows) < count else store.count_members(conn, account.id, listing)
+        total = len(rows) if start == 1 and len(rows) < count else listings.count(conn, account.id, listing)
     if hints is not None and count and len(rows) == count:  # a lookup's page (not full) leaves no hint
-        hints.put(account.id, request.fingerprint, start + count, _Hint(rows[-1][1], total, taken_at))
-    return Page(total, [member for member, _ in rows], start_index=start)
+        hints.put((*key, start + count), _Hint(rows[-1][1], total, taken_at))
+    return Page(total, [entity for entity, _ in rows], start_index=start)
 
 
 def _cursor_page(
-    conn: Connection, account: Account, request: ListRequest, listing: Listing, *, now: datetime, cursor_timeout: int
-) -> Page:
+    conn: Connection,
+    account: Account,
+    request: ListRequest,
+    listings: Listings[E],
+    listing: Listing,
+    *,
+    now: datetime,
+    cursor_timeout: int,
+) -> Page[E]:
     epoch = int(now.timestamp())
     cursor = (
         decode_cursor(request.cursor, fingerprint=request.fingerprint, now=epoch, timeout=cursor_timeout)
@@ -118,13 +133,9 @@ def _cursor_page(
     )
     limit = request.page.count
     backwards = cursor.backwards if cursor else False
-    total = store.count_members(conn, account.id, listing)
+    total = listings.count(conn, account.id, listing)
     after = (cursor.key, cursor.id) if cursor else None
-    rows = (
-        store.seek_members(conn, account.id, listing, after=after, limit=limit + 1, backwards=backwards)
-        if limit
-        else []
-    )
+    rows = listings.seek(conn, account.id, listing, after=after, limit=limit + 1, backwards=backwards) if limit else []
     more = len(rows) > limit
     if more:
         rows = rows[1:] if backwards else rows[:limit]
@@ -136,7 +147,7 @@ def _cursor_page(
     has_previous = bool(rows) and (more if backwards else cursor is not None)
     return Page(
         total,
-        [member for member, _ in rows],
+        [entity for entity, _ in rows],
         next_cursor=encode(rows[-1][1], back=False) if has_next else None,
         previous_cursor=encode(rows[0][1], back=True) if has_previous else None,
     )

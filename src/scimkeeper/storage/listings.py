@@ -1,9 +1,10 @@
 """Listing the live rows of a resource table: filter, order, offset pages, keyset pages and counts.
 
-Generic over a `Listed` table (its columns, its `Layout` for the filter compiler). Statements are compiled once
-per *template* (the filter with its values replaced by their types, the sort attribute, the direction and the
-kind of page) and prepared (`storage.prepared`): a request of a known template only computes its parameters.
-So `userName eq "a@x"` and `userName eq "b@x"` share one statement, and Okta's lookups cost what their SQL costs.
+Generic over a `Listed` table (its columns, its `Layout` for the filter compiler, the entity a row becomes).
+Statements are compiled once per *template* (the filter with its values replaced by their types, the sort
+attribute, the direction and the kind of page) and prepared (`storage.prepared`): a request of a known template
+only computes its parameters. So `userName eq "a@x"` and `userName eq "b@x"` share one statement, and Okta's
+lookups cost what their SQL costs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from threading import Lock
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Column, ColumnElement, Connection, Table, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.sql.elements import BindParameter
@@ -30,6 +31,7 @@ from scimkeeper.scim.filter_sql import FilterParameters, Layout, compile_templat
 from scimkeeper.scim.schema import ResourceType
 from scimkeeper.storage.prepared import Prepared
 
+E = TypeVar("E")
 Position = tuple[Any, str]  # (sort key value, id) of a row in a listing's order
 # Every listing statement is scoped to one account by this parameter.
 ACCOUNT: BindParameter[str] = bindparam("account_id")
@@ -46,13 +48,15 @@ class Listing:
 
 
 @dataclass(frozen=True)
-class Listed:
+class Listed(Generic[E]):
     """A resource table as listings see it."""
 
     table: Table
     columns: Sequence[Column[Any]]  # what a page returns of each row (then its sort key)
+    entity: Callable[[Sequence[Any]], E]  # what a row of `columns` becomes
     live: ColumnElement[bool]  # rows that exist (not removed)
     created: Column[Any]  # the default order
+    updated: Column[Any]  # when a row was last created, changed or removed (`changed_since`)
     layout: Callable[[str], Layout]  # per dialect, scoped to the account by `ACCOUNT`
     resource_type: ResourceType
     never_null: frozenset[str] = frozenset()  # names of sort columns that are never NULL on live rows
@@ -77,16 +81,28 @@ class _Template:
         return () if self.parameters is None else self.parameters.variant(values)
 
 
-class Listings:
+class Listings(Generic[E]):
     """Count, page and seek the live rows of one `Listed` table, with statements cached per template."""
 
-    def __init__(self, listed: Listed, capacity: int = 512) -> None:
+    def __init__(self, listed: Listed[E], capacity: int = 512) -> None:
         self.listed = listed
         self._capacity = capacity
         self._cache: OrderedDict[tuple[Any, ...], _Template] = OrderedDict()
         self._lock = Lock()
         self.id = listed.table.c.id
         self.account = listed.table.c.account_id
+        updated = listed.updated
+        self._changed_since = Prepared(
+            select(self.id).where(self.account == ACCOUNT, updated >= bindparam("since", type_=updated.type)).limit(1)
+        )
+
+    @property
+    def resource_type(self) -> ResourceType:
+        return self.listed.resource_type
+
+    def changed_since(self, conn: Connection, account_id: str, since: Any) -> bool:
+        """Whether any row of the account was created, changed or removed at or after `since` (an index probe)."""
+        return self._changed_since.first(conn, account_id=account_id, since=since) is not None
 
     def count(self, conn: Connection, account_id: str, listing: Listing) -> int:
         row = self._run(conn, listing, ("count",), account_id=account_id)
@@ -94,12 +110,12 @@ class Listings:
 
     def page(
         self, conn: Connection, account_id: str, listing: Listing, *, offset: int, limit: int
-    ) -> list[tuple[Sequence[Any], Position]]:
-        """One page by offset (index paging), each row with its position."""
+    ) -> list[tuple[E, Position]]:
+        """One page by offset (index paging), each entity with its position."""
         if offset == 0:
             return self.seek(conn, account_id, listing, after=None, limit=limit)
         rows = self._run(conn, listing, ("page",), account_id=account_id, offset=offset, limit=limit)
-        return [(row[:-1], (row[-1], row[0])) for row in rows]
+        return self._entities(rows)
 
     def seek(
         self,
@@ -110,8 +126,8 @@ class Listings:
         after: Position | None,
         limit: int,
         backwards: bool = False,
-    ) -> list[tuple[Sequence[Any], Position]]:
-        """Up to `limit` rows after (or, backwards, before) a position, each with its own position."""
+    ) -> list[tuple[E, Position]]:
+        """Up to `limit` entities after (or, backwards, before) a position, each with its own position."""
         after_null = None if after is None else after[0] is None
         params: dict[str, Any] = {"account_id": account_id, "limit": limit}
         if after is not None:
@@ -119,7 +135,12 @@ class Listings:
         rows = self._run(conn, listing, ("seek", after_null, backwards), **params)
         if backwards:
             rows.reverse()
-        return [(row[:-1], (row[-1], row[0])) for row in rows]
+        return self._entities(rows)
+
+    def _entities(self, rows: Sequence[Sequence[Any]]) -> list[tuple[E, Position]]:
+        """Each row (its columns, then its sort key) as its entity and its position (sort key, id)."""
+        entity = self.listed.entity
+        return [(entity(row[:-1]), (row[-1], row[0])) for row in rows]
 
     def plan(self, conn: Connection, account_id: str, listing: Listing) -> str:
         """The database's plan (EXPLAIN) for the first page of `listing`, to check that it uses indexes."""

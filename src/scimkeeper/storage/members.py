@@ -21,7 +21,7 @@ from scimkeeper.scim.filter_sql import ChildTable, Layout
 from scimkeeper.scim.keys import search_document
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.errors import unique
-from scimkeeper.storage.listings import ACCOUNT, Listed, Listing, Listings, Position
+from scimkeeper.storage.listings import ACCOUNT, Listed, Listings
 from scimkeeper.storage.prepared import Prepared
 from scimkeeper.storage.tables import member_emails, members
 
@@ -30,13 +30,18 @@ from scimkeeper.storage.tables import member_emails, members
 class Member:
     id: str
     account_id: str
-    document: dict[str, Any]
+    document: dict[str, Any]  # the SCIM User without `active`, which is the lifecycle state below
     active: bool
     version: int
     created_at: datetime
     updated_at: datetime
     deprovisioned_at: datetime | None = None
     provisioned_by: str = "scim"
+
+    @property
+    def resource(self) -> dict[str, Any]:
+        """The SCIM User as clients see it: the document with `active` (without `id` and `meta`)."""
+        return {**self.document, "active": self.active}
 
 
 _COLUMNS = (
@@ -58,7 +63,7 @@ def _member(row: Sequence[Any]) -> Member:
 
 
 def _index_columns(member: Member) -> dict[str, Any]:
-    search = search_document({**member.document, "active": member.active}, USER_RESOURCE)
+    search = search_document(member.resource, USER_RESOURCE)
     return {
         "user_name_key": search["userName"],
         "external_id": search.get("externalId"),
@@ -268,59 +273,18 @@ def _layout(dialect: str) -> Layout:
     )
 
 
-_LISTINGS = Listings(
+# Listing members: filters, order and paging (`storage.listings`; `domain.search` runs list requests on it).
+LISTINGS = Listings(
     Listed(
         table=members,
         columns=_COLUMNS,
+        entity=_member,
         live=_LIVE,
         created=members.c.created_at,
+        updated=members.c.updated_at,
         layout=_layout,
         resource_type=USER_RESOURCE,
         never_null=frozenset({"user_name_key"}),  # NULL only on tombstones, which listings exclude
         unique=frozenset({"id", "username"}),
     )
 )
-
-
-def count_members(conn: Connection, account_id: str, listing: Listing) -> int:
-    return _LISTINGS.count(conn, account_id, listing)
-
-
-def page_members(
-    conn: Connection, account_id: str, listing: Listing, *, offset: int, limit: int
-) -> list[tuple[Member, Position]]:
-    """One page by offset (index paging), each member with its position."""
-    return [
-        (_member(row), position)
-        for row, position in _LISTINGS.page(conn, account_id, listing, offset=offset, limit=limit)
-    ]
-
-
-def seek_members(
-    conn: Connection, account_id: str, listing: Listing, *, after: Position | None, limit: int, backwards: bool = False
-) -> list[tuple[Member, Position]]:
-    """Up to `limit` members after (or, backwards, before) a position, each with its own position (cursors)."""
-    rows = _LISTINGS.seek(conn, account_id, listing, after=after, limit=limit, backwards=backwards)
-    return [(_member(row), position) for row, position in rows]
-
-
-def statement_sql(conn: Connection, listing: Listing) -> str:
-    """The SQL that reads the first page of a listing."""
-    return _LISTINGS.first_page_sql(conn, listing)
-
-
-def plan(conn: Connection, account_id: str, listing: Listing) -> str:
-    """The query plan of a listing's first page (EXPLAIN)."""
-    return _LISTINGS.plan(conn, account_id, listing)
-
-
-_CHANGED_SINCE = Prepared(
-    select(members.c.id)
-    .where(members.c.account_id == ACCOUNT, members.c.updated_at >= bindparam("since", type_=members.c.updated_at.type))
-    .limit(1)
-)
-
-
-def changed_since(conn: Connection, account_id: str, since: datetime) -> bool:
-    """Whether any member of the account was created, changed or removed at or after `since` (an index probe)."""
-    return _CHANGED_SINCE.first(conn, account_id=account_id, since=since) is not None

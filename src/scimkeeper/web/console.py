@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from scimkeeper.config import Settings
-from scimkeeper.domain import accounts, admins, audit, domains, members, search, tokens
+from scimkeeper.domain import accounts, admins, audit, domains, members, tokens
 from scimkeeper.domain.addresses import unicode_domain
 from scimkeeper.domain.errors import DomainError, MemberNotFound, NotAllowed, SignInFailed, SignInThrottled
 from scimkeeper.scim.errors import ExpiredCursor, InvalidCursor
@@ -295,7 +295,7 @@ class Console:
             cursor=cursor,
         )
         try:
-            page = search.search(conn, signed_in.account, list_request, now=self.clock(), cursor_timeout=86_400)
+            page = members.search(conn, signed_in.account, list_request, now=self.clock(), cursor_timeout=86_400)
         except (InvalidCursor, ExpiredCursor):  # a stale link: start again from the first page
             return redirect("/console/members" + (f"?{urlencode({'q': q})}" if q else ""))
         owners = self._owner_emails(conn, signed_in)
@@ -309,7 +309,7 @@ class Console:
             "Account Members",
             q=q,
             total=page.total,
-            rows=[self._member_view(m, owners) for m in page.members],
+            rows=[self._member_view(m, owners) for m in page.resources],
             next_url=url(page.next_cursor),
             previous_url=url(page.previous_cursor),
             window_days=self.settings.deprovision_window_days,
