@@ -1,4 +1,4 @@
-"""Members provisioned over SCIM: provision, read, replace, remove and list, each change audited.
+"""Members provisioned over SCIM: provision, get, replace, patch, remove, search and purge, each change audited.
 
 Documents arrive already validated and canonical (`scim.documents.parse_resource`). `active` is the member's
 lifecycle state, kept in its own column and not in the stored document.

@@ -6,7 +6,7 @@ operators and values suit an attribute); `filter_sql` imports them. Filters are 
 never depends on the data.
 """
 
-# Semantics, including choices where RFC 7644 is silent (filter_sql's docstring says the same, word for word):
+# Semantics, including choices where RFC 7644 is silent (the one list: filter_sql compiles them to SQL):
 # - Every comparison, `ne` included, matches when some value of the attribute satisfies it; an attribute with
 #   no value therefore never matches a comparison. `not (...)` is its exact complement.
 # - A multi-valued complex attribute compared without a sub-attribute stands for its `value` sub-attribute:

@@ -4,29 +4,9 @@ The only SQL-aware module of scim/. Storage describes where each attribute lives
 child tables for multi-valued attributes, and the JSON document for everything else. Which paths may be named,
 and which operators and values suit an attribute, are the reference evaluator's rules (`filter_eval`), imported,
 so both refuse the same filters. Code-point order is SQLite's BINARY and PostgreSQL's "C" collation; folded
-strings come from the search document (`scim.keys.search_document`). Semantics, as in `filter_eval`'s comment:
-
-- Every comparison, `ne` included, matches when some value of the attribute satisfies it; an attribute with
-  no value therefore never matches a comparison. `not (...)` is its exact complement.
-- A multi-valued complex attribute compared without a sub-attribute stands for its `value` sub-attribute:
-  `emails co "x"` is `emails.value co "x"` (the §3.4.2.2 example `emails co "example.com"`). Any other
-  complex attribute (`name`, and `manager` although it has a `value`) can only be tested with `pr`,
-  `eq null`/`ne null` or `[...]`.
-- `attr[filter]` applies to a singular complex attribute too (`name[givenName eq "x"]`): the §3.4.2.2 grammar
-  allows it, and there is just one value to test.
-- `pr` is false for null, "", [] and {} (§3.4.2.2: "a non-empty value").
-- `eq null` matches an unassigned attribute and `ne null` an assigned one; other operators refuse null.
-- An unspecified `primary` of a multi-valued attribute's value is false (RFC 7643 §2.4): `[primary eq false]`
-  matches it, and `primary pr` is true for every value.
-- Strings compare case-insensitively (`scim.keys.fold`) unless the attribute is caseExact; gt/ge/lt/le order
-  them by code point. dateTime values compare as instants; one without an offset is read as UTC.
-- A boolean attribute accepts "true"/"false" strings as comparison values (Entra ID sends
-  `emails[primary eq "True"]`). Booleans allow only eq/ne; binary refuses gt/ge/lt/le; co/sw/ew need a
-  string, reference or binary attribute.
-- A stored value of the wrong type for its attribute never matches.
-- `password`, `meta.location` and `meta.version` cannot be filtered on (a secret; values made at rendering).
-- `groups` has no values until groups exist (filter_sql: `Layout.absent`; rendered Users carry none).
-- Unknown attributes, sub-attributes and schemas, and comparison values of the wrong type, are InvalidFilter.
+strings come from the search document (`scim.keys.search_document`). The semantics, choices where RFC 7644 is
+silent included, are the reference evaluator's, listed once at the top of `filter_eval`; the property tests
+(tests/integration/test_filter_property.py) hold the two to them on both databases.
 """
 
 from __future__ import annotations
