@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from scimkeeper.domain import tokens
+from scimkeeper.domain.accounts import Account
 from scimkeeper.domain.errors import TokenInvalid
-from scimkeeper.storage.accounts import Account
-from scimkeeper.storage.tokens import Token
+from scimkeeper.domain.tokens import Token
 
 
 def bearer_credential(authorization: str | None) -> str | None:

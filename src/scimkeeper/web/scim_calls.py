@@ -14,10 +14,10 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 
 from scimkeeper.domain import tokens
+from scimkeeper.domain.accounts import Account
 from scimkeeper.domain.audit import Actor
 from scimkeeper.metrics import Metrics
 from scimkeeper.scim.errors import InvalidSyntax, PayloadTooLarge, ScimError, TooManyRequests, UnsupportedMediaType
-from scimkeeper.storage.accounts import Account
 from scimkeeper.web import auth
 from scimkeeper.web.rate_limit import RateLimiter
 from scimkeeper.web.transactions import Transactions

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
+from scimkeeper.domain.accounts import Account
 from scimkeeper.domain.audit import Actor
 from scimkeeper.domain.search import Page, PagingHints
 from scimkeeper.scim import etags, listing, query
@@ -30,7 +31,6 @@ from scimkeeper.scim.documents import (
 from scimkeeper.scim.errors import NotFound
 from scimkeeper.scim.patch import PatchOperation, parse_patch_request
 from scimkeeper.scim.schema import ResourceType
-from scimkeeper.storage.accounts import Account
 from scimkeeper.web.responses import ScimResponse
 from scimkeeper.web.scim_calls import Call, ScimCalls, json_body, parse_early, read_body
 from scimkeeper.web.scim_router import Endpoint
