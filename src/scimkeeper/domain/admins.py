@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from scimkeeper.domain import audit, secrets
 from scimkeeper.domain.addresses import parse_email
 from scimkeeper.domain.errors import ConsoleUserExists, InvalidPassword, LinkInvalid, SignInFailed, SignInThrottled
+from scimkeeper.domain.vocabulary import Action, ActorType
 from scimkeeper.scim.keys import fold
 from scimkeeper.storage import console as store
 from scimkeeper.storage.accounts import Account
@@ -29,6 +30,7 @@ from scimkeeper.storage.errors import UniqueViolation
 OWNER = "owner"
 ADMIN = "admin"
 ROLES = (OWNER, ADMIN)
+_INVITED = {OWNER: Action.CONSOLE_OWNER_INVITED, ADMIN: Action.CONSOLE_ADMIN_INVITED}
 LINK_PREFIX = "ski_"
 SESSION_PREFIX = "sks_"
 LINK_LIFETIME = timedelta(days=7)
@@ -70,16 +72,8 @@ def invite(
         store.insert_user(conn, user)
     except UniqueViolation:
         raise ConsoleUserExists(f"{address} already has a console sign-in") from None
-    audit.record(
-        conn,
-        actor=actor,
-        action=f"console.{role}_invited",
-        target_type="console_user",
-        target_id=user.id,
-        account_id=account.id,
-        now=now,
-        changes={"email": [None, address]},
-    )
+    changes = {"email": [None, address]}
+    audit.record(conn, actor, _INVITED[role], user.id, account_id=account.id, now=now, changes=changes)
     return IssuedLink(user, new_link(conn, user, now=now))
 
 
@@ -104,15 +98,7 @@ def set_password(conn: Connection, token: str, password: str, *, now: datetime) 
     if user is None:
         raise LinkInvalid("This link has expired or was already used. Ask your account owner or support for a new one.")
     store.set_password_hash(conn, user.id, _HASHER.hash(password))
-    audit.record(
-        conn,
-        actor=audit.Actor("admin", user.email),
-        action="console.password_set",
-        target_type="console_user",
-        target_id=user.id,
-        account_id=user.account_id,
-        now=now,
-    )
+    audit.record(conn, actor(user), Action.CONSOLE_PASSWORD_SET, user.id, account_id=user.account_id, now=now)
     return user
 
 
@@ -180,4 +166,4 @@ def users_of(conn: Connection, account: Account) -> list[ConsoleUser]:
 
 
 def actor(user: ConsoleUser, request_id: str | None = None) -> audit.Actor:
-    return audit.Actor("admin", user.email, None, request_id)
+    return audit.Actor(ActorType.ADMIN, user.email, None, request_id)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from scimkeeper.domain import audit, domains
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken, VersionMismatch
+from scimkeeper.domain.vocabulary import Action, ActorType
 from scimkeeper.scim import etags
 from scimkeeper.scim.patch import PatchOperation, apply_patch
 from scimkeeper.scim.schema import USER_RESOURCE
@@ -67,22 +68,14 @@ def provision(
         created_at=now,
         updated_at=now,
         deprovisioned_at=None if active else now,
-        provisioned_by="scim" if actor.type == "scim_token" else "manual",
+        provisioned_by="scim" if actor.type == ActorType.SCIM_TOKEN else "manual",
     )
     try:
         store.insert_member(conn, member)
     except UniqueViolation:
         raise _taken(document) from None
-    audit.record(
-        conn,
-        actor=actor,
-        action="member.provisioned",
-        target_type="member",
-        target_id=member.id,
-        account_id=account.id,
-        now=now,
-        changes=audit.diff({}, _audit_document(member)),
-    )
+    changes = audit.diff({}, _audit_document(member))
+    audit.record(conn, actor, Action.MEMBER_PROVISIONED, member.id, account_id=account.id, now=now, changes=changes)
     return member
 
 
@@ -105,7 +98,7 @@ def replace(
 ) -> Member:
     """Replace every readWrite attribute (PUT); an absent `active` leaves the state unchanged."""
     current = _current(conn, account, member_id, if_match)
-    return _change(conn, account, current, document, action="member.replaced", actor=actor, now=now)
+    return _change(conn, account, current, document, action=Action.MEMBER_REPLACED, actor=actor, now=now)
 
 
 def patch(
@@ -121,7 +114,7 @@ def patch(
     """Apply PATCH operations atomically (RFC 7644 §3.5.2); a PATCH that changes nothing changes no version."""
     current = _current(conn, account, member_id, if_match)
     document = apply_patch({**current.document, "active": current.active}, operations, USER_RESOURCE)
-    return _change(conn, account, current, document, action="member.patched", actor=actor, now=now)
+    return _change(conn, account, current, document, action=Action.MEMBER_PATCHED, actor=actor, now=now)
 
 
 def _current(conn: Connection, account: Account, member_id: str, if_match: str | None) -> Member:
@@ -141,7 +134,7 @@ def _change(
     current: Member,
     document: dict[str, Any],
     *,
-    action: str,
+    action: Action,
     actor: audit.Actor,
     now: datetime,
 ) -> Member:
@@ -163,29 +156,21 @@ def _change(
         store.update_member(conn, changed)
     except UniqueViolation:
         raise _taken(document) from None
-    audit.record(
-        conn,
-        actor=actor,
-        action=transition or action,
-        target_type="member",
-        target_id=current.id,
-        account_id=account.id,
-        now=now,
-        changes=audit.diff(_audit_document(current), _audit_document(changed)),
-    )
+    changes = audit.diff(_audit_document(current), _audit_document(changed))
+    audit.record(conn, actor, transition or action, current.id, account_id=account.id, now=now, changes=changes)
     return changed
 
 
-def _transition(current: Member, active: bool, now: datetime) -> tuple[datetime | None, str | None]:
+def _transition(current: Member, active: bool, now: datetime) -> tuple[datetime | None, Action | None]:
     """The lifecycle step of a change of `active`: (deprovisioned_at, audit action or None).
 
     Deactivation flags the member for suspension and starts the clock; a repeated deactivation does not
     restart it. Reactivation before the purge restores the member as it was: same id, same memberships.
     """
     if current.active and not active:
-        return now, "member.deprovisioned"
+        return now, Action.MEMBER_DEPROVISIONED
     if not current.active and active:
-        return None, "member.reactivated"
+        return None, Action.MEMBER_REACTIVATED
     return current.deprovisioned_at, None
 
 
@@ -210,15 +195,7 @@ def purge_batch(
     purged = []
     for member_id, account_id in store.due_for_purge(conn, cutoff, limit):
         if store.purge_member(conn, member_id, cutoff, now):
-            audit.record(
-                conn,
-                actor=actor,
-                action="member.purged",
-                target_type="member",
-                target_id=member_id,
-                account_id=account_id,
-                now=now,
-            )
+            audit.record(conn, actor, Action.MEMBER_PURGED, member_id, account_id=account_id, now=now)
             purged.append((member_id, account_id))
     return purged
 
@@ -242,12 +219,4 @@ def remove(
         _current(conn, account, member_id, if_match)
     if not store.remove_member(conn, account.id, member_id, now):
         raise MemberNotFound(f"no user with id {member_id!r}")
-    audit.record(
-        conn,
-        actor=actor,
-        action="member.removed",
-        target_type="member",
-        target_id=member_id,
-        account_id=account.id,
-        now=now,
-    )
+    audit.record(conn, actor, Action.MEMBER_REMOVED, member_id, account_id=account.id, now=now)

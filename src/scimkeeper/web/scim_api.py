@@ -14,6 +14,7 @@ from starlette.responses import Response
 from scimkeeper.config import Settings
 from scimkeeper.domain import members, search, tokens
 from scimkeeper.domain.audit import Actor
+from scimkeeper.domain.vocabulary import ActorType
 from scimkeeper.metrics import Metrics
 from scimkeeper.scim import discovery, etags, listing, query
 from scimkeeper.scim.documents import (
@@ -140,7 +141,7 @@ class ScimApi:
                 tokens.record_use(conn, token, now)
             elif is_stale:
                 stale.append(token)
-            actor = Actor("scim_token", token.id, agent, request_id, on_record=actions.append)
+            actor = Actor(ActorType.SCIM_TOKEN, token.id, agent, request_id, on_record=actions.append)
             return operation(conn, account, actor)
 
         result = await (self.transactions.write(work) if write else self.transactions.read(work))
