@@ -26,6 +26,7 @@ from scimkeeper.config import Settings
 from scimkeeper.domain import accounts, admins, audit, domains, members, search, tokens
 from scimkeeper.domain.addresses import unicode_domain
 from scimkeeper.domain.errors import DomainError, MemberNotFound, NotAllowed, SignInFailed, SignInThrottled
+from scimkeeper.domain.vocabulary import Action, ActorType, Target
 from scimkeeper.scim.errors import ExpiredCursor, InvalidCursor
 from scimkeeper.scim.filter import AttrPath, Compare, Filter, Or
 from scimkeeper.scim.keys import fold
@@ -40,8 +41,8 @@ from scimkeeper.web.console_session import SignedIn, redirect, render, when
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 CSV_LIMIT = 100_000
-ACTORS = [("", "Anyone"), ("scim_token", "Identity provider (SCIM)"), ("admin", "Owners and admins"),
-          ("operator", "Support (operator)"), ("system", "System (purge)")]  # fmt: skip
+ACTORS = [("", "Anyone"), (ActorType.SCIM_TOKEN, "Identity provider (SCIM)"), (ActorType.ADMIN, "Owners and admins"),
+          (ActorType.OPERATOR, "Support (operator)"), (ActorType.SYSTEM, "System (purge)")]  # fmt: skip
 Page = Callable[[Connection, SignedIn, Request], Response]
 Form = Callable[[Connection, SignedIn, Request, Mapping[str, Any]], Response]
 
@@ -448,13 +449,14 @@ def _audit_filter(params: Mapping[str, str]) -> tuple[EventFilter, dict[str, str
 
 
 def _event_view(event: AuditEvent) -> dict[str, Any]:
-    actor = {
-        "scim_token": f"IdP ({event.actor_agent or 'SCIM client'})",
-        "admin": event.actor_id or "admin",
-        "operator": "Support (operator)",
-        "system": f"System ({event.actor_id or 'job'})",
-    }.get(event.actor_type, event.actor_type)
-    member = event.target_type == "member" and event.action not in ("member.removed", "member.purged")
+    actors: dict[str, str] = {
+        ActorType.SCIM_TOKEN: f"IdP ({event.actor_agent or 'SCIM client'})",
+        ActorType.ADMIN: event.actor_id or "admin",
+        ActorType.OPERATOR: "Support (operator)",
+        ActorType.SYSTEM: f"System ({event.actor_id or 'job'})",
+    }
+    actor = actors.get(event.actor_type, event.actor_type)
+    member = event.target_type == Target.MEMBER and event.action not in (Action.MEMBER_REMOVED, Action.MEMBER_PURGED)
     return {
         "at": when(event.at),
         "at_iso": event.at.isoformat(),
