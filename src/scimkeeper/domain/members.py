@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace as dc_replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection
@@ -27,6 +28,7 @@ from scimkeeper.storage.members import Member
 
 __all__ = [
     "Member",
+    "ProvisionedBy",
     "due_for_purge",
     "get",
     "patch",
@@ -37,6 +39,13 @@ __all__ = [
     "replace",
     "state",
 ]
+
+
+class ProvisionedBy(StrEnum):
+    """Who created a member, as stored in `members.provisioned_by`."""
+
+    SCIM = "scim"  # an identity provider
+    MANUAL = "manual"  # the operator or the console
 
 
 def _split_active(document: dict[str, Any], default: bool) -> tuple[dict[str, Any], bool]:
@@ -68,7 +77,7 @@ def provision(
         created_at=now,
         updated_at=now,
         deprovisioned_at=None if active else now,
-        provisioned_by="scim" if actor.type == ActorType.SCIM_TOKEN else "manual",
+        provisioned_by=ProvisionedBy.SCIM if actor.type == ActorType.SCIM_TOKEN else ProvisionedBy.MANUAL,
     )
     try:
         store.insert_member(conn, member)

@@ -373,7 +373,7 @@ class Console:
             "removal": removal.strftime("%Y-%m-%d") if removal else None,
             "removal_iso": removal.isoformat() if removal else None,
             "days_left": days_left,
-            "provisioned_by": "SCIM" if member.provisioned_by == "scim" else "Manual",
+            "provisioned_by": "SCIM" if member.provisioned_by == members.ProvisionedBy.SCIM else "Manual",
             "created": when(member.created_at),
             "updated": when(member.updated_at),
             "updated_iso": member.updated_at.isoformat(),
