@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Connection
 
-from scimkeeper.domain import admins
+from scimkeeper.domain import admins, roles
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.domain.errors import ConsoleUserExists, InvalidPassword, LinkInvalid, SignInFailed, SignInThrottled
 from scimkeeper.storage.accounts import Account
@@ -18,7 +18,7 @@ HOURS8 = timedelta(hours=8)
 
 
 def owner(conn: Connection, account: Account, email: str = "owner@acme.com") -> admins.IssuedLink:
-    return admins.invite(conn, account, email, admins.OWNER, actor=OPERATOR, now=NOW)
+    return admins.invite(conn, account, email, roles.OWNER, actor=OPERATOR, now=NOW)
 
 
 def test_link_sets_an_argon2id_password_once(conn: Connection, account: Account) -> None:

@@ -1,7 +1,8 @@
 """Account owners and admins: who may use the console, their passwords, sign-in throttling and sessions.
 
-Owners are created by the operator and invite admins; both set their password through a one-time link. Passwords
-are hashed with argon2id. Sessions are random secrets stored as hashes, with an absolute expiry.
+Owners are created by the operator and invite admins (who may do what: `roles`); both set their password through
+a one-time link. Passwords are hashed with argon2id. Sessions are random secrets stored as hashes, with an absolute
+expiry.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
-from scimkeeper.domain import audit, secrets
+from scimkeeper.domain import audit, roles, secrets
 from scimkeeper.domain.addresses import parse_email
 from scimkeeper.domain.errors import ConsoleUserExists, InvalidPassword, LinkInvalid, SignInFailed, SignInThrottled
+from scimkeeper.domain.roles import ADMIN, OWNER, ROLES
 from scimkeeper.domain.vocabulary import Action, ActorType
 from scimkeeper.scim.keys import fold
 from scimkeeper.storage import console as store
@@ -27,9 +29,6 @@ from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.console import ConsoleUser, Session
 from scimkeeper.storage.errors import UniqueViolation
 
-OWNER = "owner"
-ADMIN = "admin"
-ROLES = (OWNER, ADMIN)
 _INVITED = {OWNER: Action.CONSOLE_OWNER_INVITED, ADMIN: Action.CONSOLE_ADMIN_INVITED}
 LINK_PREFIX = "ski_"
 SESSION_PREFIX = "sks_"
@@ -62,9 +61,10 @@ class IssuedSession:
 def invite(
     conn: Connection, account: Account, email: str, role: str, *, actor: audit.Actor, now: datetime
 ) -> IssuedLink:
-    """Create an owner or admin without a password and a one-time link to set one."""
+    """Create an owner or admin without a password and a one-time link to set one (if `actor` may invite)."""
     if role not in ROLES:
         raise ValueError(role)
+    roles.check_invite(actor, account, role)
     parsed = parse_email(email.strip())
     address = fold(f"{parsed.local}@{parsed.domain}")
     user = ConsoleUser(str(uuid.uuid4()), account.id, address, role, None, now)
@@ -166,4 +166,4 @@ def users_of(conn: Connection, account: Account) -> list[ConsoleUser]:
 
 
 def actor(user: ConsoleUser, request_id: str | None = None) -> audit.Actor:
-    return audit.Actor(ActorType.ADMIN, user.email, None, request_id)
+    return audit.Actor(ActorType.ADMIN, user.email, None, request_id, console_user=user)

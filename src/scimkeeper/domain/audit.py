@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from scimkeeper.domain.vocabulary import Action, ActorType
 from scimkeeper.storage import audit as audit_store
 from scimkeeper.storage.audit import AuditEvent, EventFilter
+from scimkeeper.storage.console import ConsoleUser
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class Actor:
     id: str | None = None
     agent: str | None = None
     request_id: str | None = None
+    # The owner or admin an ADMIN actor is: what they may do depends on their role (see `roles`).
+    console_user: ConsoleUser | None = field(default=None, compare=False, repr=False)
     # Told each action recorded on this actor's behalf (the web layer counts provisioning events with it).
     on_record: Callable[[Action], None] | None = field(default=None, compare=False, repr=False)
 

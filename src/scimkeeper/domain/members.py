@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from scimkeeper.domain import audit, domains
+from scimkeeper.domain import audit, domains, roles
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken, VersionMismatch
 from scimkeeper.domain.vocabulary import Action, ActorType
 from scimkeeper.scim import etags
@@ -223,7 +223,13 @@ def remove(
     now: datetime,
     if_match: str | None = None,
 ) -> None:
-    """Remove at once: personal data erased, a tombstone kept, the userName free for a new member."""
+    """Remove at once: personal data erased, a tombstone kept, the userName free for a new member.
+
+    A console admin (not an owner) may not remove a member whose address is an owner's (see `roles`).
+    """
+    if roles.role_of(actor, account) == roles.ADMIN:
+        member = get(conn, account, member_id, for_update=True)
+        roles.check_remove(actor, account, member, roles.owner_addresses(conn, account))
     if if_match is not None:
         _current(conn, account, member_id, if_match)
     if not store.remove_member(conn, account.id, member_id, now):
