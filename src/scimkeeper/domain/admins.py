@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from scimkeeper.domain import audit, roles, secrets
 from scimkeeper.domain.addresses import parse_email
-from scimkeeper.domain.errors import ConsoleUserExists, InvalidPassword, LinkInvalid, SignInFailed, SignInThrottled
+from scimkeeper.domain.errors import ConsoleUserExists, InvalidPassword, LinkInvalid
 from scimkeeper.domain.roles import ADMIN, OWNER, ROLES
 from scimkeeper.domain.vocabulary import Action, ActorType
 from scimkeeper.scim.keys import fold
@@ -42,7 +42,17 @@ MAX_FAILURES_PER_CLIENT = 20
 
 _HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
 
-__all__ = ["ConsoleUser", "IssuedLink", "IssuedSession", "Session", "invite", "session_for", "set_password", "sign_in"]
+__all__ = [
+    "ConsoleUser",
+    "IssuedLink",
+    "IssuedSession",
+    "Session",
+    "SignInRefused",
+    "invite",
+    "session_for",
+    "set_password",
+    "sign_in",
+]
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,18 @@ class IssuedSession:
     session: Session
     user: ConsoleUser
     token: str  # the cookie value
+
+
+@dataclass(frozen=True)
+class SignInRefused:
+    """Sign-in refused: `throttled` after too many failures, otherwise a wrong address or password (told alike)."""
+
+    throttled: bool
+    message: str  # a sentence for the person signing in
+
+
+WRONG_CREDENTIALS = SignInRefused(throttled=False, message="The email address or the password is not right.")
+THROTTLED = SignInRefused(throttled=True, message="Too many failed sign-ins. Wait 15 minutes and try again.")
 
 
 def invite(
@@ -104,18 +126,21 @@ def set_password(conn: Connection, token: str, password: str, *, now: datetime) 
 
 def sign_in(
     conn: Connection, email: str, password: str, client: str, *, now: datetime, lifetime: timedelta
-) -> IssuedSession:
-    """Check the password (throttled per address and per client) and open a session."""
+) -> IssuedSession | SignInRefused:
+    """Check the password (throttled per address and per client) and open a session.
+
+    A wrong address or password is recorded (it counts towards the throttle) and refused: commit the transaction.
+    """
     address = fold(email.strip())[:320]
     by_email, by_client = store.recent_failures(conn, address, client, now - THROTTLE_WINDOW)
     if by_email >= MAX_FAILURES_PER_EMAIL or by_client >= MAX_FAILURES_PER_CLIENT:
-        raise SignInThrottled("Too many failed sign-ins. Wait 15 minutes and try again.")
+        return THROTTLED
     user = store.user_by_email(conn, address)
     if user is None or user.password_hash is None or not _verify(user.password_hash, password):
         if user is None or user.password_hash is None:
             _verify(_dummy_hash(), password)
         store.record_failure(conn, address, client, now)
-        raise SignInFailed("The email address or the password is not right.")
+        return WRONG_CREDENTIALS
     store.forget_failures(conn, address, now - THROTTLE_WINDOW)
     token = secrets.new_secret(SESSION_PREFIX)
     session = Session(str(uuid.uuid4()), user.id, random.token_urlsafe(32), now, now + lifetime, None)

@@ -25,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 from scimkeeper.config import Settings
 from scimkeeper.domain import accounts, admins, audit, domains, members, roles, search, tokens
 from scimkeeper.domain.addresses import unicode_domain
-from scimkeeper.domain.errors import DomainError, MemberNotFound, NotAllowed, SignInFailed, SignInThrottled
+from scimkeeper.domain.errors import DomainError, MemberNotFound, NotAllowed
 from scimkeeper.domain.vocabulary import Action, ActorType, Target
 from scimkeeper.scim.errors import ExpiredCursor, InvalidCursor
 from scimkeeper.scim.filter import AttrPath, Compare, Filter, Or
@@ -163,22 +163,15 @@ class Console:
         email, password = str(fields.get("email", "")), str(fields.get("password", ""))
         client = request.client.host if request.client else "unknown"
 
-        def work() -> admins.IssuedSession:
-            with self.db.write() as conn:
-                try:
-                    return admins.sign_in(conn, email, password, client, now=self.clock(), lifetime=self.lifetime)
-                except SignInFailed as exc:
-                    failed = exc  # leave the block normally: the recorded failure must be committed
-            raise failed
+        def work() -> admins.IssuedSession | admins.SignInRefused:
+            with self.db.write() as conn:  # a refusal commits too: the failure counts towards the throttle
+                return admins.sign_in(conn, email, password, client, now=self.clock(), lifetime=self.lifetime)
 
-        try:
-            issued = await run_in_threadpool(work)
-        except SignInThrottled as exc:
-            return await self.sign_in_form(request, str(exc), 429)
-        except SignInFailed as exc:
-            return await self.sign_in_form(request, str(exc), 401)
+        outcome = await run_in_threadpool(work)
+        if isinstance(outcome, admins.SignInRefused):
+            return await self.sign_in_form(request, outcome.message, 429 if outcome.throttled else 401)
         response = redirect("/console/settings")
-        web.set_session_cookie(response, issued.token, secure=self.secure, max_age=int(self.lifetime.total_seconds()))
+        web.set_session_cookie(response, outcome.token, secure=self.secure, max_age=int(self.lifetime.total_seconds()))
         return response
 
     async def sign_out(self, request: Request) -> Response:
