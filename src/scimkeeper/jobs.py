@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 
 from scimkeeper.domain import members
 from scimkeeper.domain.audit import Actor
+from scimkeeper.domain.vocabulary import ActorType
 from scimkeeper.metrics import Metrics
 from scimkeeper.storage.db import Database
 
 log = logging.getLogger("scimkeeper.jobs")
-PURGE_ACTOR = Actor("system", "purge")
+PURGE_ACTOR = Actor(ActorType.SYSTEM, "purge")
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Prometheus metrics: requests, latencies, provisioning events, purge runs and authentication failures.
 
 Like `config` and `log`, importable from every layer that may count (web, jobs) and never instantiated at import
-time: the application factory makes one `Metrics` per process and passes it down. With `PROMETHEUS_MULTIPROC_DIR`
-set (`serve --workers N` sets it), each process writes its samples to that directory and /metrics adds them up
+time: the application factory makes one `Metrics` per process and passes it down. Of the layers it reads only the
+audit log's vocabulary (`domain.vocabulary`, which imports nothing). With `PROMETHEUS_MULTIPROC_DIR` set
+(`serve --workers N` sets it), each process writes its samples to that directory and /metrics adds them up
 (prometheus-client's multiprocess mode, which reads the variable when it is first imported).
 """
 
@@ -16,18 +17,20 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from scimkeeper.domain.vocabulary import Action
+
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # Audit actions of the member lifecycle, as the provisioning events they count as.
-EVENTS = {
-    "member.provisioned": "created",
-    "member.replaced": "updated",
-    "member.patched": "updated",
-    "member.deprovisioned": "deprovisioned",
-    "member.reactivated": "reactivated",
-    "member.removed": "removed",
-    "member.purged": "purged",
+EVENTS: dict[str, str] = {
+    Action.MEMBER_PROVISIONED: "created",
+    Action.MEMBER_REPLACED: "updated",
+    Action.MEMBER_PATCHED: "updated",
+    Action.MEMBER_DEPROVISIONED: "deprovisioned",
+    Action.MEMBER_REACTIVATED: "reactivated",
+    Action.MEMBER_REMOVED: "removed",
+    Action.MEMBER_PURGED: "purged",
 }
 AUTH_APIS = ("scim", "api")
 UNMATCHED_ROUTE = "unmatched"  # never the raw path: it would carry ids and unbounded label values
@@ -129,7 +132,7 @@ class Metrics:
         if ok:
             self.purge_last_success.set(at)
             for account_id in purged:
-                self.lifecycle(["member.purged"], account_id)
+                self.lifecycle([Action.MEMBER_PURGED], account_id)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every sample (of every process, in multiprocess mode)."""

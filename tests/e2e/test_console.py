@@ -140,9 +140,25 @@ def test_admins_cannot_remove_owners_but_owners_can(server: Server) -> None:
     assert admin.http.get(f"/console/members/{owner_member}/remove").status_code == 403
     refused = admin.http.post(f"/console/members/{owner_member}/remove", data={"csrf": admin.csrf()})
     assert refused.status_code == 403
+    assert "Only an owner can remove an owner." in refused.text
     removed = owner.http.post(f"/console/members/{owner_member}/remove", data={"csrf": owner.csrf()})
     assert removed.status_code == 303
     assert server.client(token).get(f"/Users/{owner_member}").status_code == 404
+
+
+def test_admins_cannot_invite(server: Server) -> None:
+    """The domain refuses an admin's invitation; the console shows its reason on a 403 page."""
+    created, _owner = new_owner(server)
+    email = f"admin@{created['domain']}"
+    invited = server.cli_json("admin", "invite", created["id"], email, "--role", "admin")
+    admin = Admin(server, email, invited["set_password_url"])
+    admin.sign_in()
+    refused = admin.http.post(
+        "/console/settings/admins", data={"csrf": admin.csrf(), "email": f"friend@{created['domain']}"}
+    )
+    assert refused.status_code == 403
+    assert "Only an owner can invite admins." in refused.text
+    assert f"friend@{created['domain']}" not in server.cli("admin", "list", created["id"]).stdout
 
 
 def test_set_password_links_work_once(server: Server) -> None:

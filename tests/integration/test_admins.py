@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection
 
-from scimkeeper.domain import admins
+from scimkeeper.domain import admins, roles
 from scimkeeper.domain.audit import OPERATOR
-from scimkeeper.domain.errors import ConsoleUserExists, InvalidPassword, LinkInvalid, SignInFailed, SignInThrottled
+from scimkeeper.domain.errors import ConsoleUserExists, InvalidPassword, LinkInvalid
 from scimkeeper.storage.accounts import Account
+from scimkeeper.storage.db import Database
 from tests.integration.conftest import NOW
 
 PASSWORD = "correct horse battery staple"
@@ -18,7 +20,19 @@ HOURS8 = timedelta(hours=8)
 
 
 def owner(conn: Connection, account: Account, email: str = "owner@acme.com") -> admins.IssuedLink:
-    return admins.invite(conn, account, email, admins.OWNER, actor=OPERATOR, now=NOW)
+    return admins.invite(conn, account, email, roles.OWNER, actor=OPERATOR, now=NOW)
+
+
+def signed_in(conn: Connection, email: str, client: str = "1.2.3.4", *, now: datetime = NOW) -> admins.IssuedSession:
+    outcome = attempt(conn, email, PASSWORD, client, now=now)
+    assert isinstance(outcome, admins.IssuedSession)
+    return outcome
+
+
+def attempt(
+    conn: Connection, email: str, password: str, client: str, *, now: datetime = NOW
+) -> admins.IssuedSession | admins.SignInRefused:
+    return admins.sign_in(conn, email, password, client, now=now, lifetime=HOURS8)
 
 
 def test_link_sets_an_argon2id_password_once(conn: Connection, account: Account) -> None:
@@ -58,7 +72,7 @@ def test_an_address_has_one_console_sign_in(conn: Connection, account: Account) 
 def test_sign_in_opens_a_session_that_expires(conn: Connection, account: Account) -> None:
     """The session works until its absolute expiry, and not after sign-out."""
     admins.set_password(conn, owner(conn, account).token, PASSWORD, now=NOW)
-    issued = admins.sign_in(conn, "Owner@Acme.com", PASSWORD, "1.2.3.4", now=NOW, lifetime=HOURS8)
+    issued = signed_in(conn, "Owner@Acme.com")
     assert admins.session_for(conn, issued.token, now=NOW + HOURS8 - timedelta(seconds=1)) is not None
     assert admins.session_for(conn, issued.token, now=NOW + HOURS8) is None
     admins.sign_out(conn, issued.session, now=NOW)
@@ -66,37 +80,43 @@ def test_sign_in_opens_a_session_that_expires(conn: Connection, account: Account
 
 
 def test_wrong_password_and_unknown_address_fail_alike(conn: Connection, account: Account) -> None:
-    """Both say the same thing, so sign-in does not reveal who has an account."""
+    """Both are the same refusal, so sign-in does not reveal who has an account."""
     admins.set_password(conn, owner(conn, account).token, PASSWORD, now=NOW)
-    messages = set()
-    for email, password in (("owner@acme.com", "wrong password"), ("nobody@acme.com", PASSWORD)):
-        with pytest.raises(SignInFailed) as caught:
-            admins.sign_in(conn, email, password, "1.2.3.4", now=NOW, lifetime=HOURS8)
-        messages.add(str(caught.value))
-    assert len(messages) == 1
+    outcomes = {
+        attempt(conn, "owner@acme.com", "wrong password", "1.2.3.4"),
+        attempt(conn, "nobody@acme.com", PASSWORD, "1.2.3.4"),
+    }
+    assert outcomes == {admins.WRONG_CREDENTIALS}
+    assert admins.WRONG_CREDENTIALS.message == "The email address or the password is not right."
 
 
 def test_throttling_per_address_and_per_client(conn: Connection, account: Account) -> None:
     """Five failures for an address, or twenty from a client, block sign-in for fifteen minutes."""
     admins.set_password(conn, owner(conn, account).token, PASSWORD, now=NOW)
     for _ in range(5):
-        with pytest.raises(SignInFailed):
-            admins.sign_in(conn, "owner@acme.com", "nope", "1.1.1.1", now=NOW, lifetime=HOURS8)
-    with pytest.raises(SignInThrottled):
-        admins.sign_in(conn, "owner@acme.com", PASSWORD, "2.2.2.2", now=NOW, lifetime=HOURS8)
+        assert attempt(conn, "owner@acme.com", "nope", "1.1.1.1") == admins.WRONG_CREDENTIALS
+    assert attempt(conn, "owner@acme.com", PASSWORD, "2.2.2.2") == admins.THROTTLED
     later = NOW + admins.THROTTLE_WINDOW + timedelta(seconds=1)
-    assert admins.sign_in(conn, "owner@acme.com", PASSWORD, "2.2.2.2", now=later, lifetime=HOURS8)
+    assert signed_in(conn, "owner@acme.com", "2.2.2.2", now=later)
     for i in range(20):
-        with pytest.raises(SignInFailed):
-            admins.sign_in(conn, f"u{i}@acme.com", "nope", "3.3.3.3", now=later, lifetime=HOURS8)
-    with pytest.raises(SignInThrottled):
-        admins.sign_in(conn, "owner@acme.com", PASSWORD, "3.3.3.3", now=later, lifetime=HOURS8)
+        assert attempt(conn, f"u{i}@acme.com", "nope", "3.3.3.3", now=later) == admins.WRONG_CREDENTIALS
+    assert attempt(conn, "owner@acme.com", PASSWORD, "3.3.3.3", now=later) == admins.THROTTLED
+
+
+def test_a_refusal_returns_so_the_callers_transaction_keeps_the_failure(db: Database) -> None:
+    """Failures recorded in transactions that committed (as the console's) count towards the throttle."""
+    email, client = f"{uuid.uuid4().hex[:8]}@acme.com", f"10.0.{uuid.uuid4().int % 250}.1"
+    for _ in range(admins.MAX_FAILURES_PER_EMAIL):
+        with db.write() as conn:
+            assert attempt(conn, email, "nope", client) == admins.WRONG_CREDENTIALS
+    with db.write() as conn:
+        assert attempt(conn, email, "nope", client) == admins.THROTTLED
 
 
 def test_flash_is_shown_once(conn: Connection, account: Account) -> None:
     """A token kept for the next page is handed out once."""
     admins.set_password(conn, owner(conn, account).token, PASSWORD, now=NOW)
-    issued = admins.sign_in(conn, "owner@acme.com", PASSWORD, "1.2.3.4", now=NOW, lifetime=HOURS8)
+    issued = signed_in(conn, "owner@acme.com")
     admins.put_flash(conn, issued.session, {"token": "x"})
     session, _ = admins.session_for(conn, issued.token, now=NOW) or (None, None)
     assert session is not None

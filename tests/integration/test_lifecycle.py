@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from scimkeeper import jobs
 from scimkeeper.domain import audit, members
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken
+from scimkeeper.domain.vocabulary import ActorType
 from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.patch import parse_patch_request
 from scimkeeper.scim.schema import USER_RESOURCE
@@ -23,7 +24,7 @@ from tests.integration.conftest import NOW, enterprise, unique_domain
 
 T = NOW
 WINDOW = timedelta(days=30)
-IDP = audit.Actor("scim_token", "tok", "Okta SCIM Client", None)
+IDP = audit.Actor(ActorType.SCIM_TOKEN, "tok", "Okta SCIM Client", None)
 
 
 def body(name: str, domain: str = "acme.com", **extra: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, select
 from scimkeeper.domain import audit, members, search
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken
+from scimkeeper.domain.vocabulary import ActorType
 from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.listing import IndexPage
 from scimkeeper.scim.query import ListRequest
@@ -194,7 +195,7 @@ def listed(
 
 def test_every_change_is_audited_with_a_diff(conn: Connection, account: Account) -> None:
     """Provision, replace and remove each leave one audit entry naming the actor."""
-    actor = audit.Actor("scim_token", "tok-1", "Okta SCIM Client", "req-1")
+    actor = audit.Actor(ActorType.SCIM_TOKEN, "tok-1", "Okta SCIM Client", "req-1")
     member = members.provision(conn, account, user("ada@acme.com"), actor=actor, now=NOW)
     members.replace(conn, account, member.id, user("ada@acme.com", title="Dr"), actor=actor, now=NOW)
     members.remove(conn, account, member.id, actor=actor, now=NOW)

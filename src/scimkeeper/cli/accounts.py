@@ -9,7 +9,7 @@ import click
 from sqlalchemy import Connection
 
 from scimkeeper.cli.base import Context, account_text, emit, json_option, now, pass_context
-from scimkeeper.domain import accounts, admins, audit, tokens
+from scimkeeper.domain import accounts, admins, audit, roles, tokens
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.storage.accounts import Account
 
@@ -35,7 +35,7 @@ def account_create(ctx: Context, name: str, enterprise: bool, owner_email: str |
         created = accounts.create(conn, name, plan=plan, actor=OPERATOR, now=now())
         if owner_email is None:
             return created, None
-        link = admins.invite(conn, created, owner_email, admins.OWNER, actor=OPERATOR, now=now())
+        link = admins.invite(conn, created, owner_email, roles.OWNER, actor=OPERATOR, now=now())
         return created, _set_password_url(ctx, link.token)
 
     created, url = ctx.transact(operation)
@@ -55,7 +55,7 @@ def admin() -> None:
 @admin.command("invite")
 @click.argument("ref", metavar="ACCOUNT")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["owner", "admin"]), default="admin", show_default=True)
+@click.option("--role", type=click.Choice(roles.ROLES), default=roles.ADMIN, show_default=True)
 @json_option
 @pass_context
 def admin_invite(ctx: Context, ref: str, email: str, role: str, as_json: bool) -> None:

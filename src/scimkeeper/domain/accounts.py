@@ -16,6 +16,7 @@ from scimkeeper.domain.errors import (
     InvalidAccountName,
     InvalidPlan,
 )
+from scimkeeper.domain.vocabulary import Action
 from scimkeeper.scim.keys import fold
 from scimkeeper.storage import accounts as store
 from scimkeeper.storage.accounts import Account
@@ -52,16 +53,8 @@ def create(conn: Connection, name: str, *, plan: str, actor: audit.Actor, now: d
         store.insert_account(conn, account, fold(account.name))
     except UniqueViolation:
         raise AccountNameTaken(f"an account named {account.name!r} already exists") from None
-    audit.record(
-        conn,
-        actor=actor,
-        action="account.created",
-        target_type="account",
-        target_id=account.id,
-        account_id=account.id,
-        now=now,
-        changes={"name": [None, account.name], "plan": [None, account.plan]},
-    )
+    changes = {"name": [None, account.name], "plan": [None, account.plan]}
+    audit.record(conn, actor, Action.ACCOUNT_CREATED, account.id, account_id=account.id, now=now, changes=changes)
     return account
 
 
@@ -82,16 +75,8 @@ def set_plan(conn: Connection, account: Account, plan: str, *, actor: audit.Acto
     if plan == account.plan:
         return account
     store.set_plan(conn, account.id, plan, now)
-    audit.record(
-        conn,
-        actor=actor,
-        action="account.plan_changed",
-        target_type="account",
-        target_id=account.id,
-        account_id=account.id,
-        now=now,
-        changes={"plan": [account.plan, plan]},
-    )
+    changes = {"plan": [account.plan, plan]}
+    audit.record(conn, actor, Action.ACCOUNT_PLAN_CHANGED, account.id, account_id=account.id, now=now, changes=changes)
     return Account(account.id, account.name, plan, account.created_at, now)
 
 

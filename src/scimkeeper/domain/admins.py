@@ -1,7 +1,8 @@
 """Account owners and admins: who may use the console, their passwords, sign-in throttling and sessions.
 
-Owners are created by the operator and invite admins; both set their password through a one-time link. Passwords
-are hashed with argon2id. Sessions are random secrets stored as hashes, with an absolute expiry.
+Owners are created by the operator and invite admins (who may do what: `roles`); both set their password through
+a one-time link. Passwords are hashed with argon2id. Sessions are random secrets stored as hashes, with an absolute
+expiry.
 """
 
 from __future__ import annotations
@@ -17,18 +18,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
-from scimkeeper.domain import audit, secrets
+from scimkeeper.domain import audit, roles, secrets
 from scimkeeper.domain.addresses import parse_email
-from scimkeeper.domain.errors import ConsoleUserExists, InvalidPassword, LinkInvalid, SignInFailed, SignInThrottled
+from scimkeeper.domain.errors import ConsoleUserExists, InvalidPassword, LinkInvalid
+from scimkeeper.domain.roles import ADMIN, OWNER, ROLES
+from scimkeeper.domain.vocabulary import Action, ActorType
 from scimkeeper.scim.keys import fold
 from scimkeeper.storage import console as store
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.console import ConsoleUser, Session
 from scimkeeper.storage.errors import UniqueViolation
 
-OWNER = "owner"
-ADMIN = "admin"
-ROLES = (OWNER, ADMIN)
+_INVITED = {OWNER: Action.CONSOLE_OWNER_INVITED, ADMIN: Action.CONSOLE_ADMIN_INVITED}
 LINK_PREFIX = "ski_"
 SESSION_PREFIX = "sks_"
 LINK_LIFETIME = timedelta(days=7)
@@ -41,7 +42,17 @@ MAX_FAILURES_PER_CLIENT = 20
 
 _HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
 
-__all__ = ["ConsoleUser", "IssuedLink", "IssuedSession", "Session", "invite", "session_for", "set_password", "sign_in"]
+__all__ = [
+    "ConsoleUser",
+    "IssuedLink",
+    "IssuedSession",
+    "Session",
+    "SignInRefused",
+    "invite",
+    "session_for",
+    "set_password",
+    "sign_in",
+]
 
 
 @dataclass(frozen=True)
@@ -57,12 +68,25 @@ class IssuedSession:
     token: str  # the cookie value
 
 
+@dataclass(frozen=True)
+class SignInRefused:
+    """Sign-in refused: `throttled` after too many failures, otherwise a wrong address or password (told alike)."""
+
+    throttled: bool
+    message: str  # a sentence for the person signing in
+
+
+WRONG_CREDENTIALS = SignInRefused(throttled=False, message="The email address or the password is not right.")
+THROTTLED = SignInRefused(throttled=True, message="Too many failed sign-ins. Wait 15 minutes and try again.")
+
+
 def invite(
     conn: Connection, account: Account, email: str, role: str, *, actor: audit.Actor, now: datetime
 ) -> IssuedLink:
-    """Create an owner or admin without a password and a one-time link to set one."""
+    """Create an owner or admin without a password and a one-time link to set one (if `actor` may invite)."""
     if role not in ROLES:
         raise ValueError(role)
+    roles.check_invite(actor, account, role)
     parsed = parse_email(email.strip())
     address = fold(f"{parsed.local}@{parsed.domain}")
     user = ConsoleUser(str(uuid.uuid4()), account.id, address, role, None, now)
@@ -70,16 +94,8 @@ def invite(
         store.insert_user(conn, user)
     except UniqueViolation:
         raise ConsoleUserExists(f"{address} already has a console sign-in") from None
-    audit.record(
-        conn,
-        actor=actor,
-        action=f"console.{role}_invited",
-        target_type="console_user",
-        target_id=user.id,
-        account_id=account.id,
-        now=now,
-        changes={"email": [None, address]},
-    )
+    changes = {"email": [None, address]}
+    audit.record(conn, actor, _INVITED[role], user.id, account_id=account.id, now=now, changes=changes)
     return IssuedLink(user, new_link(conn, user, now=now))
 
 
@@ -104,32 +120,27 @@ def set_password(conn: Connection, token: str, password: str, *, now: datetime) 
     if user is None:
         raise LinkInvalid("This link has expired or was already used. Ask your account owner or support for a new one.")
     store.set_password_hash(conn, user.id, _HASHER.hash(password))
-    audit.record(
-        conn,
-        actor=audit.Actor("admin", user.email),
-        action="console.password_set",
-        target_type="console_user",
-        target_id=user.id,
-        account_id=user.account_id,
-        now=now,
-    )
+    audit.record(conn, actor(user), Action.CONSOLE_PASSWORD_SET, user.id, account_id=user.account_id, now=now)
     return user
 
 
 def sign_in(
     conn: Connection, email: str, password: str, client: str, *, now: datetime, lifetime: timedelta
-) -> IssuedSession:
-    """Check the password (throttled per address and per client) and open a session."""
+) -> IssuedSession | SignInRefused:
+    """Check the password (throttled per address and per client) and open a session.
+
+    A wrong address or password is recorded (it counts towards the throttle) and refused: commit the transaction.
+    """
     address = fold(email.strip())[:320]
     by_email, by_client = store.recent_failures(conn, address, client, now - THROTTLE_WINDOW)
     if by_email >= MAX_FAILURES_PER_EMAIL or by_client >= MAX_FAILURES_PER_CLIENT:
-        raise SignInThrottled("Too many failed sign-ins. Wait 15 minutes and try again.")
+        return THROTTLED
     user = store.user_by_email(conn, address)
     if user is None or user.password_hash is None or not _verify(user.password_hash, password):
         if user is None or user.password_hash is None:
             _verify(_dummy_hash(), password)
         store.record_failure(conn, address, client, now)
-        raise SignInFailed("The email address or the password is not right.")
+        return WRONG_CREDENTIALS
     store.forget_failures(conn, address, now - THROTTLE_WINDOW)
     token = secrets.new_secret(SESSION_PREFIX)
     session = Session(str(uuid.uuid4()), user.id, random.token_urlsafe(32), now, now + lifetime, None)
@@ -180,4 +191,4 @@ def users_of(conn: Connection, account: Account) -> list[ConsoleUser]:
 
 
 def actor(user: ConsoleUser, request_id: str | None = None) -> audit.Actor:
-    return audit.Actor("admin", user.email, None, request_id)
+    return audit.Actor(ActorType.ADMIN, user.email, None, request_id, console_user=user)

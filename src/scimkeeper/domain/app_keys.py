@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from scimkeeper.domain import audit, secrets
 from scimkeeper.domain.errors import AppKeyInvalid, AppKeyNotFound
+from scimkeeper.domain.vocabulary import Action
 from scimkeeper.storage import app_keys as store
 from scimkeeper.storage.app_keys import AppKey
 
@@ -30,9 +31,7 @@ def generate(conn: Connection, name: str, *, actor: audit.Actor, now: datetime) 
         str(uuid.uuid4()), name.strip() or "default", secrets.hash_secret(plaintext), plaintext[-4:], now, None
     )
     store.insert_app_key(conn, key)
-    audit.record(
-        conn, actor=actor, action="app_key.generated", target_type="app_key", target_id=key.id, account_id=None, now=now
-    )
+    audit.record(conn, actor, Action.APP_KEY_GENERATED, key.id, account_id=None, now=now)
     return IssuedAppKey(key, plaintext)
 
 
@@ -53,6 +52,4 @@ def list_all(conn: Connection) -> list[AppKey]:
 def revoke(conn: Connection, key_id: str, *, actor: audit.Actor, now: datetime) -> None:
     if not store.revoke_app_key(conn, key_id, now):
         raise AppKeyNotFound(f"no live application key with id {key_id!r}")
-    audit.record(
-        conn, actor=actor, action="app_key.revoked", target_type="app_key", target_id=key_id, account_id=None, now=now
-    )
+    audit.record(conn, actor, Action.APP_KEY_REVOKED, key_id, account_id=None, now=now)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Connection
 
+from scimkeeper.domain.vocabulary import Action, ActorType
 from scimkeeper.storage import audit as audit_store
 from scimkeeper.storage.audit import AuditEvent, EventFilter
-
-ActorType = Literal["scim_token", "operator", "admin", "system"]
+from scimkeeper.storage.console import ConsoleUser
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,13 @@ class Actor:
     id: str | None = None
     agent: str | None = None
     request_id: str | None = None
+    # The owner or admin an ADMIN actor is: what they may do depends on their role (see `roles`).
+    console_user: ConsoleUser | None = field(default=None, compare=False, repr=False)
     # Told each action recorded on this actor's behalf (the web layer counts provisioning events with it).
-    on_record: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    on_record: Callable[[Action], None] | None = field(default=None, compare=False, repr=False)
 
 
-OPERATOR = Actor("operator")
+OPERATOR = Actor(ActorType.OPERATOR)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -41,25 +43,25 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
 
 def record(
     conn: Connection,
-    *,
     actor: Actor,
-    action: str,
-    target_type: str,
+    action: Action,
     target_id: str | None,
+    *,
     account_id: str | None,
     now: datetime,
     changes: dict[str, Any] | None = None,
 ) -> None:
+    """Write one entry: `actor` did `action` to `target_id` (of the action's target type) in an account, or in none."""
     audit_store.insert_event(
         conn,
         AuditEvent(
             account_id=account_id,
             at=now,
-            actor_type=actor.type,
+            actor_type=str(actor.type),  # plain strings in the row, whatever the driver
             actor_id=actor.id,
             actor_agent=actor.agent,
-            action=action,
-            target_type=target_type,
+            action=str(action),
+            target_type=str(action.target),
             target_id=target_id,
             changes=changes,
             request_id=actor.request_id,

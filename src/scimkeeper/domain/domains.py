@@ -25,6 +25,7 @@ from scimkeeper.domain.addresses import (
     unicode_domain,
 )
 from scimkeeper.domain.errors import DomainAlreadyAuthorized, DomainNotFound, NoAuthorizedDomains
+from scimkeeper.domain.vocabulary import Action
 from scimkeeper.scim.keys import fold
 from scimkeeper.storage import domains as store
 from scimkeeper.storage.accounts import Account
@@ -70,16 +71,8 @@ def authorize(
         store.insert_domain(conn, row)
     except UniqueViolation:
         raise DomainAlreadyAuthorized(f"{unicode_domain(domain)} is already authorized for this account") from None
-    audit.record(
-        conn,
-        actor=actor,
-        action="domain.authorized",
-        target_type="domain",
-        target_id=row.id,
-        account_id=account.id,
-        now=now,
-        changes={"domain": [None, domain], "include_subdomains": [None, include_subdomains]},
-    )
+    changes = {"domain": [None, domain], "include_subdomains": [None, include_subdomains]}
+    audit.record(conn, actor, Action.DOMAIN_AUTHORIZED, row.id, account_id=account.id, now=now, changes=changes)
     return row
 
 
@@ -91,16 +84,8 @@ def revoke(conn: Connection, account: Account, text: str, *, actor: audit.Actor,
         raise DomainNotFound(f"{unicode_domain(domain)} is not an authorized domain of the account {account.name}")
     forms = sorted({fold(domain), fold(unicode_domain(domain))})
     affected = store.count_members_in_domain(conn, account.id, forms, include_subdomains=row.include_subdomains)
-    audit.record(
-        conn,
-        actor=actor,
-        action="domain.revoked",
-        target_type="domain",
-        target_id=row.id,
-        account_id=account.id,
-        now=now,
-        changes={"domain": [domain, None], "members_in_domain": [affected, affected]},
-    )
+    changes = {"domain": [domain, None], "members_in_domain": [affected, affected]}
+    audit.record(conn, actor, Action.DOMAIN_REVOKED, row.id, account_id=account.id, now=now, changes=changes)
     return affected
 
 

@@ -75,13 +75,5 @@ class LinkInvalid(DomainError):
     pass
 
 
-class SignInFailed(DomainError):
-    pass
-
-
-class SignInThrottled(DomainError):
-    pass
-
-
 class NotAllowed(DomainError):
     """The signed-in admin may not do this (e.g. an admin removing an owner)."""

@@ -10,13 +10,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace as dc_replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection
 
-from scimkeeper.domain import audit, domains
+from scimkeeper.domain import audit, domains, roles
 from scimkeeper.domain import search as searching
 from scimkeeper.domain.errors import MemberNotFound, UserNameTaken, VersionMismatch
+from scimkeeper.domain.vocabulary import Action, ActorType
 from scimkeeper.scim import etags
 from scimkeeper.scim.patch import PatchOperation, apply_patch
 from scimkeeper.scim.query import ListRequest
@@ -28,6 +30,7 @@ from scimkeeper.storage.members import Member
 
 __all__ = [
     "Member",
+    "ProvisionedBy",
     "due_for_purge",
     "get",
     "patch",
@@ -39,6 +42,13 @@ __all__ = [
     "search",
     "state",
 ]
+
+
+class ProvisionedBy(StrEnum):
+    """Who created a member, as stored in `members.provisioned_by`."""
+
+    SCIM = "scim"  # an identity provider
+    MANUAL = "manual"  # the operator or the console
 
 
 def _split_active(document: dict[str, Any], default: bool) -> tuple[dict[str, Any], bool]:
@@ -66,22 +76,14 @@ def provision(
         created_at=now,
         updated_at=now,
         deprovisioned_at=None if active else now,
-        provisioned_by="scim" if actor.type == "scim_token" else "manual",
+        provisioned_by=ProvisionedBy.SCIM if actor.type == ActorType.SCIM_TOKEN else ProvisionedBy.MANUAL,
     )
     try:
         store.insert_member(conn, member)
     except UniqueViolation:
         raise _taken(document) from None
-    audit.record(
-        conn,
-        actor=actor,
-        action="member.provisioned",
-        target_type="member",
-        target_id=member.id,
-        account_id=account.id,
-        now=now,
-        changes=audit.diff({}, member.resource),
-    )
+    changes = audit.diff({}, member.resource)
+    audit.record(conn, actor, Action.MEMBER_PROVISIONED, member.id, account_id=account.id, now=now, changes=changes)
     return member
 
 
@@ -104,7 +106,7 @@ def replace(
 ) -> Member:
     """Replace every readWrite attribute (PUT); an absent `active` leaves the state unchanged."""
     current = _current(conn, account, member_id, if_match)
-    return _change(conn, account, current, document, action="member.replaced", actor=actor, now=now)
+    return _change(conn, account, current, document, action=Action.MEMBER_REPLACED, actor=actor, now=now)
 
 
 def patch(
@@ -120,7 +122,7 @@ def patch(
     """Apply PATCH operations atomically (RFC 7644 §3.5.2); a PATCH that changes nothing changes no version."""
     current = _current(conn, account, member_id, if_match)
     document = apply_patch(current.resource, operations, USER_RESOURCE)
-    return _change(conn, account, current, document, action="member.patched", actor=actor, now=now)
+    return _change(conn, account, current, document, action=Action.MEMBER_PATCHED, actor=actor, now=now)
 
 
 def search(
@@ -153,7 +155,7 @@ def _change(
     current: Member,
     document: dict[str, Any],
     *,
-    action: str,
+    action: Action,
     actor: audit.Actor,
     now: datetime,
 ) -> Member:
@@ -175,29 +177,21 @@ def _change(
         store.update_member(conn, changed)
     except UniqueViolation:
         raise _taken(document) from None
-    audit.record(
-        conn,
-        actor=actor,
-        action=transition or action,
-        target_type="member",
-        target_id=current.id,
-        account_id=account.id,
-        now=now,
-        changes=audit.diff(current.resource, changed.resource),
-    )
+    changes = audit.diff(current.resource, changed.resource)
+    audit.record(conn, actor, transition or action, current.id, account_id=account.id, now=now, changes=changes)
     return changed
 
 
-def _transition(current: Member, active: bool, now: datetime) -> tuple[datetime | None, str | None]:
+def _transition(current: Member, active: bool, now: datetime) -> tuple[datetime | None, Action | None]:
     """The lifecycle step of a change of `active`: (deprovisioned_at, audit action or None).
 
     Deactivation flags the member for suspension and starts the clock; a repeated deactivation does not
     restart it. Reactivation before the purge restores the member as it was: same id, same memberships.
     """
     if current.active and not active:
-        return now, "member.deprovisioned"
+        return now, Action.MEMBER_DEPROVISIONED
     if not current.active and active:
-        return None, "member.reactivated"
+        return None, Action.MEMBER_REACTIVATED
     return current.deprovisioned_at, None
 
 
@@ -222,15 +216,7 @@ def purge_batch(
     purged = []
     for member_id, account_id in store.due_for_purge(conn, cutoff, limit):
         if store.purge_member(conn, member_id, cutoff, now):
-            audit.record(
-                conn,
-                actor=actor,
-                action="member.purged",
-                target_type="member",
-                target_id=member_id,
-                account_id=account_id,
-                now=now,
-            )
+            audit.record(conn, actor, Action.MEMBER_PURGED, member_id, account_id=account_id, now=now)
             purged.append((member_id, account_id))
     return purged
 
@@ -249,17 +235,15 @@ def remove(
     now: datetime,
     if_match: str | None = None,
 ) -> None:
-    """Remove at once: personal data erased, a tombstone kept, the userName free for a new member."""
+    """Remove at once: personal data erased, a tombstone kept, the userName free for a new member.
+
+    A console admin (not an owner) may not remove a member whose address is an owner's (see `roles`).
+    """
+    if roles.role_of(actor, account) == roles.ADMIN:
+        member = get(conn, account, member_id, for_update=True)
+        roles.check_remove(actor, account, member, roles.owner_addresses(conn, account))
     if if_match is not None:
         _current(conn, account, member_id, if_match)
     if not store.remove_member(conn, account.id, member_id, now):
         raise MemberNotFound(f"no user with id {member_id!r}")
-    audit.record(
-        conn,
-        actor=actor,
-        action="member.removed",
-        target_type="member",
-        target_id=member_id,
-        account_id=account.id,
-        now=now,
-    )
+    audit.record(conn, actor, Action.MEMBER_REMOVED, member_id, account_id=account.id, now=now)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from scimkeeper.domain import audit, secrets
 from scimkeeper.domain.accounts import require_enterprise
 from scimkeeper.domain.errors import TokenInvalid
+from scimkeeper.domain.vocabulary import Action
 from scimkeeper.storage import tokens as store
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.tokens import Token
@@ -45,16 +46,8 @@ def generate(conn: Connection, account: Account, *, actor: audit.Actor, now: dat
         last_used_at=None,
     )
     store.insert_token(conn, token)
-    audit.record(
-        conn,
-        actor=actor,
-        action="token.generated",
-        target_type="token",
-        target_id=token.id,
-        account_id=account.id,
-        now=now,
-        changes={"revoked_token_id": [revoked, None], "last4": [None, token.last4]} if revoked else None,
-    )
+    changes = {"revoked_token_id": [revoked, None], "last4": [None, token.last4]} if revoked else None
+    audit.record(conn, actor, Action.TOKEN_GENERATED, token.id, account_id=account.id, now=now, changes=changes)
     return IssuedToken(token, plaintext)
 
 

@@ -23,12 +23,12 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from scimkeeper.config import Settings
-from scimkeeper.domain import accounts, admins, audit, domains, members, tokens
+from scimkeeper.domain import accounts, admins, audit, domains, members, roles, tokens
 from scimkeeper.domain.addresses import unicode_domain
-from scimkeeper.domain.errors import DomainError, MemberNotFound, NotAllowed, SignInFailed, SignInThrottled
+from scimkeeper.domain.errors import DomainError, MemberNotFound, NotAllowed
+from scimkeeper.domain.vocabulary import Action, ActorType, Target
 from scimkeeper.scim.errors import ExpiredCursor, InvalidCursor
 from scimkeeper.scim.filter import AttrPath, Compare, Filter, Or
-from scimkeeper.scim.keys import fold
 from scimkeeper.scim.listing import IndexPage
 from scimkeeper.scim.query import ListRequest
 from scimkeeper.storage.audit import AuditEvent, EventFilter
@@ -40,8 +40,8 @@ from scimkeeper.web.console_session import SignedIn, redirect, render, when
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 CSV_LIMIT = 100_000
-ACTORS = [("", "Anyone"), ("scim_token", "Identity provider (SCIM)"), ("admin", "Owners and admins"),
-          ("operator", "Support (operator)"), ("system", "System (purge)")]  # fmt: skip
+ACTORS = [("", "Anyone"), (ActorType.SCIM_TOKEN, "Identity provider (SCIM)"), (ActorType.ADMIN, "Owners and admins"),
+          (ActorType.OPERATOR, "Support (operator)"), (ActorType.SYSTEM, "System (purge)")]  # fmt: skip
 Page = Callable[[Connection, SignedIn, Request], Response]
 Form = Callable[[Connection, SignedIn, Request, Mapping[str, Any]], Response]
 
@@ -163,22 +163,15 @@ class Console:
         email, password = str(fields.get("email", "")), str(fields.get("password", ""))
         client = request.client.host if request.client else "unknown"
 
-        def work() -> admins.IssuedSession:
-            with self.db.write() as conn:
-                try:
-                    return admins.sign_in(conn, email, password, client, now=self.clock(), lifetime=self.lifetime)
-                except SignInFailed as exc:
-                    failed = exc  # leave the block normally: the recorded failure must be committed
-            raise failed
+        def work() -> admins.IssuedSession | admins.SignInRefused:
+            with self.db.write() as conn:  # a refusal commits too: the failure counts towards the throttle
+                return admins.sign_in(conn, email, password, client, now=self.clock(), lifetime=self.lifetime)
 
-        try:
-            issued = await run_in_threadpool(work)
-        except SignInThrottled as exc:
-            return await self.sign_in_form(request, str(exc), 429)
-        except SignInFailed as exc:
-            return await self.sign_in_form(request, str(exc), 401)
+        outcome = await run_in_threadpool(work)
+        if isinstance(outcome, admins.SignInRefused):
+            return await self.sign_in_form(request, outcome.message, 429 if outcome.throttled else 401)
         response = redirect("/console/settings")
-        web.set_session_cookie(response, issued.token, secure=self.secure, max_age=int(self.lifetime.total_seconds()))
+        web.set_session_cookie(response, outcome.token, secure=self.secure, max_age=int(self.lifetime.total_seconds()))
         return response
 
     async def sign_out(self, request: Request) -> Response:
@@ -254,7 +247,7 @@ class Console:
                 for d in domains.list_for(conn, account)
             ],
             scim_url=self.settings.scim_base_url,
-            admins=admins.users_of(conn, account) if signed_in.user.role == admins.OWNER else [],
+            admins=admins.users_of(conn, account) if signed_in.user.role == roles.OWNER else [],
         )
         return render(self.templates, request, "settings.html", context)
 
@@ -268,14 +261,14 @@ class Console:
     def invite_admin(
         self, conn: Connection, signed_in: SignedIn, _request: Request, fields: Mapping[str, Any]
     ) -> Response:
-        if signed_in.user.role != admins.OWNER:
-            raise NotAllowed("Only an owner can invite admins.")
         email = str(fields.get("email", ""))
         try:
             with conn.begin_nested():
                 link = admins.invite(
-                    conn, signed_in.account, email, admins.ADMIN, actor=admins.actor(signed_in.user), now=self.clock()
+                    conn, signed_in.account, email, roles.ADMIN, actor=admins.actor(signed_in.user), now=self.clock()
                 )
+        except NotAllowed:
+            raise  # not a mistake in the form: the page that says so (see `_guard`)
         except DomainError as exc:
             admins.put_flash(conn, signed_in.session, {"invite_error": str(exc)})
         else:
@@ -298,7 +291,7 @@ class Console:
             page = members.search(conn, signed_in.account, list_request, now=self.clock(), cursor_timeout=86_400)
         except (InvalidCursor, ExpiredCursor):  # a stale link: start again from the first page
             return redirect("/console/members" + (f"?{urlencode({'q': q})}" if q else ""))
-        owners = self._owner_emails(conn, signed_in)
+        owners = roles.owner_addresses(conn, signed_in.account)
 
         def url(cursor_value: str | None) -> str | None:
             return f"/console/members?{urlencode({'q': q, 'cursor': cursor_value})}" if cursor_value else None
@@ -318,7 +311,8 @@ class Console:
 
     def member_page(self, conn: Connection, signed_in: SignedIn, request: Request) -> Response:
         member = members.get(conn, signed_in.account, request.path_params["id"])
-        view = self._member_view(member, self._owner_emails(conn, signed_in))
+        owners = roles.owner_addresses(conn, signed_in.account)
+        view = self._member_view(member, owners)
         history = audit.search(conn, signed_in.account.id, EventFilter(target_id=member.id), limit=AUDIT_PAGE_SIZE)
         context = self._context(
             signed_in,
@@ -326,28 +320,23 @@ class Console:
             view["name"],
             m=view,
             events=[_event_view(event) for _, event in history],
-            can_remove=_may_remove(signed_in, view),
+            can_remove=roles.may_remove(admins.actor(signed_in.user), signed_in.account, member, owners),
         )
         return render(self.templates, request, "member.html", context)
 
     def remove_page(self, conn: Connection, signed_in: SignedIn, request: Request) -> Response:
         member = members.get(conn, signed_in.account, request.path_params["id"])
-        view = self._member_view(member, self._owner_emails(conn, signed_in))
-        if not _may_remove(signed_in, view):
-            raise NotAllowed("Only an owner can remove an owner.")
+        owners = roles.owner_addresses(conn, signed_in.account)
+        roles.check_remove(admins.actor(signed_in.user), signed_in.account, member, owners)
+        view = self._member_view(member, owners)
         return render(self.templates, request, "remove.html", self._context(signed_in, "members", "Remove", m=view))
 
     def remove_member(
         self, conn: Connection, signed_in: SignedIn, request: Request, _fields: Mapping[str, Any]
     ) -> Response:
-        member = members.get(conn, signed_in.account, request.path_params["id"])
-        if not _may_remove(signed_in, self._member_view(member, self._owner_emails(conn, signed_in))):
-            raise NotAllowed("Only an owner can remove an owner.")
-        members.remove(conn, signed_in.account, member.id, actor=admins.actor(signed_in.user), now=self.clock())
+        actor = admins.actor(signed_in.user)
+        members.remove(conn, signed_in.account, request.path_params["id"], actor=actor, now=self.clock())
         return redirect("/console/members")
-
-    def _owner_emails(self, conn: Connection, signed_in: SignedIn) -> frozenset[str]:
-        return frozenset(u.email for u in admins.users_of(conn, signed_in.account) if u.role == admins.OWNER)
 
     def _member_view(self, member: Member, owners: frozenset[str]) -> dict[str, Any]:
         document = member.document
@@ -359,7 +348,6 @@ class Console:
             or name.get("formatted")
             or " ".join(part for part in (name.get("givenName"), name.get("familyName")) if part)
         )
-        addresses = {fold(a) for a in (*emails, str(document.get("userName", "")))}
         removal = members.removal_due(member, self.settings.deprovision_window)
         days_left = max(0, math.ceil((removal - self.clock()) / timedelta(days=1))) if removal else None
         return {
@@ -372,12 +360,12 @@ class Console:
             "removal": removal.strftime("%Y-%m-%d") if removal else None,
             "removal_iso": removal.isoformat() if removal else None,
             "days_left": days_left,
-            "provisioned_by": "SCIM" if member.provisioned_by == "scim" else "Manual",
+            "provisioned_by": "SCIM" if member.provisioned_by == members.ProvisionedBy.SCIM else "Manual",
             "created": when(member.created_at),
             "updated": when(member.updated_at),
             "updated_iso": member.updated_at.isoformat(),
             "external_id": document.get("externalId"),
-            "owner": bool(addresses & owners),
+            "owner": roles.is_owner(member, owners),
         }
 
     # --- audit log --------------------------------------------------------------------------------------------
@@ -428,10 +416,6 @@ def _search_filter(q: str) -> Filter:
     )
 
 
-def _may_remove(signed_in: SignedIn, view: Mapping[str, Any]) -> bool:
-    return signed_in.user.role == admins.OWNER or not view["owner"]
-
-
 def _audit_filter(params: Mapping[str, str]) -> tuple[EventFilter, dict[str, str], str | None]:
     shown = {key: params.get(key, "").strip()[:100] for key in ("member", "actor", "since", "until")}
     error = None
@@ -448,13 +432,14 @@ def _audit_filter(params: Mapping[str, str]) -> tuple[EventFilter, dict[str, str
 
 
 def _event_view(event: AuditEvent) -> dict[str, Any]:
-    actor = {
-        "scim_token": f"IdP ({event.actor_agent or 'SCIM client'})",
-        "admin": event.actor_id or "admin",
-        "operator": "Support (operator)",
-        "system": f"System ({event.actor_id or 'job'})",
-    }.get(event.actor_type, event.actor_type)
-    member = event.target_type == "member" and event.action not in ("member.removed", "member.purged")
+    actors: dict[str, str] = {
+        ActorType.SCIM_TOKEN: f"IdP ({event.actor_agent or 'SCIM client'})",
+        ActorType.ADMIN: event.actor_id or "admin",
+        ActorType.OPERATOR: "Support (operator)",
+        ActorType.SYSTEM: f"System ({event.actor_id or 'job'})",
+    }
+    actor = actors.get(event.actor_type, event.actor_type)
+    member = event.target_type == Target.MEMBER and event.action not in (Action.MEMBER_REMOVED, Action.MEMBER_PURGED)
     return {
         "at": when(event.at),
         "at_iso": event.at.isoformat(),

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from scimkeeper.domain import tokens
 from scimkeeper.domain.accounts import Account
 from scimkeeper.domain.audit import Actor
+from scimkeeper.domain.vocabulary import ActorType
 from scimkeeper.metrics import Metrics
 from scimkeeper.scim.errors import InvalidSyntax, PayloadTooLarge, ScimError, TooManyRequests, UnsupportedMediaType
 from scimkeeper.web import auth
@@ -79,7 +80,7 @@ class ScimCalls:
                 tokens.record_use(conn, token, now)
             elif is_stale:
                 stale.append(token)
-            actor = Actor("scim_token", token.id, agent, request_id, on_record=actions.append)
+            actor = Actor(ActorType.SCIM_TOKEN, token.id, agent, request_id, on_record=actions.append)
             return operation(conn, Call(account, actor, now))
 
         result = await (self.transactions.write(work) if write else self.transactions.read(work))
