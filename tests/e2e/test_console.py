@@ -111,6 +111,22 @@ def test_an_admin_of_one_account_cannot_open_anothers_pages(server: Server) -> N
     assert member_b not in owner_a.http.get("/console/audit").text
 
 
+def test_console_errors_are_console_pages(server: Server) -> None:
+    """An unknown console path, a wrong method and a refusal are HTML pages with the console's security headers."""
+    _created, owner = new_owner(server)
+    owner.sign_in()
+    for response in (
+        owner.http.get("/console/nope"),
+        owner.http.delete("/console/settings"),
+        owner.http.post("/console/settings/token", data={"csrf": "forged"}),
+    ):
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "Traceback" not in response.text
+    allowed = owner.http.delete("/console/settings").headers["allow"]
+    assert set(allowed.split(", ")) == {"GET", "HEAD"}
+
+
 def test_scim_tokens_do_not_open_the_console_and_sessions_do_not_open_scim(server: Server) -> None:
     """Bearer tokens are ignored by the console; the console cookie is ignored by the SCIM API."""
     created, owner = new_owner(server)
@@ -189,10 +205,10 @@ def test_cookies_are_secure_behind_https(https_server: Server) -> None:
 
 
 def test_a_standard_account_cannot_generate_a_token_even_by_posting_the_form(server: Server) -> None:
-    """The console refuses with the reason, and no token exists afterwards."""
+    """The console refuses with the reason (403, as the SCIM API refuses the plan), and no token exists afterwards."""
     created, owner = new_owner(server, enterprise=False)
     owner.sign_in()
     refused = owner.http.post("/console/settings/token", data={"csrf": owner.csrf()})
-    assert refused.status_code == 409
+    assert refused.status_code == 403
     assert "requires the Enterprise plan" in refused.text
     assert server.cli_json("account", "show", created["id"])["scim_token"] is None

@@ -71,6 +71,17 @@ def test_readyz_answers_ready_at_the_current_revision(server: Server) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "ready", "revision": migrate.head_revision()})
 
 
+def test_errors_outside_the_scim_api_are_plain_json(server: Server) -> None:
+    """The access API, the operational endpoints and paths of no API answer {"status", "detail"} as JSON."""
+    missing_email = httpx.get(f"{server.base_url}/api/v1/accounts/x/access")
+    assert missing_email.json() == {"status": 400, "detail": "give the member's address as ?email=..."}
+    unknown = httpx.get(f"{server.base_url}/no-such-path")
+    assert (unknown.status_code, unknown.headers["content-type"]) == (404, "application/json")
+    wrong_method = httpx.post(f"{server.base_url}/healthz")
+    assert (wrong_method.status_code, wrong_method.json()["status"]) == (405, 405)
+    assert set(wrong_method.headers["allow"].split(", ")) == {"GET", "HEAD"}
+
+
 def test_metrics_count_requests_events_and_auth_failures(server: Server) -> None:
     """A create, a deprovisioning and a bad token show up in /metrics by route template, event and API."""
     domain = f"t{uuid.uuid4().hex[:8]}.ops.example"
@@ -211,7 +222,9 @@ def test_readyz_is_503_while_the_schema_is_not_this_releases(lone_server: Server
 
 def test_metrics_need_the_metrics_token_when_one_is_set(lone_server: Server) -> None:
     """With SCIMKEEPER_METRICS_TOKEN, /metrics answers 401 without it and the exposition with it."""
-    assert httpx.get(f"{lone_server.base_url}/metrics").status_code == 401
+    missing = httpx.get(f"{lone_server.base_url}/metrics")
+    assert (missing.status_code, missing.headers["www-authenticate"]) == (401, 'Bearer realm="scimkeeper-metrics"')
+    assert missing.json() == {"status": 401, "detail": "send the metrics token as 'Authorization: Bearer <token>'"}
     wrong = httpx.get(f"{lone_server.base_url}/metrics", headers={"Authorization": "Bearer wrong"})
     assert wrong.status_code == 401
     assert metric(lone_server, "scimkeeper_purge_runs_total", METRICS_TOKEN, outcome="failed") == 0

@@ -141,7 +141,9 @@ def test_unknown_endpoint_and_wrong_method_are_scim_errors(server: Server, tenan
     """404 and 405 also come as SCIM errors."""
     assert_error(tenant.client.get("/Widgets"), 404)
     assert_error(tenant.client.get(server.scim_url + "/"), 404)
-    assert_error(tenant.client.delete("/Users"), 405)
+    wrong_method = tenant.client.delete("/Users")
+    assert_error(wrong_method, 405)
+    assert wrong_method.headers["allow"] == "GET, HEAD, POST"
 
 
 def test_request_id_is_echoed(tenant: Tenant) -> None:

@@ -30,7 +30,7 @@ COLUMNS = (accounts.c.id, accounts.c.name, accounts.c.plan, accounts.c.created_a
 
 
 def insert_account(conn: Connection, account: Account, name_key: str) -> None:
-    with unique("accounts.name"), conn.begin_nested():
+    with unique("uq_accounts_name_key"), conn.begin_nested():
         conn.execute(
             insert(accounts).values(
                 id=account.id,

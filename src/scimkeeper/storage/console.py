@@ -42,7 +42,7 @@ def _user(row: Sequence[Any] | None) -> ConsoleUser | None:
 
 
 def insert_user(conn: Connection, user: ConsoleUser) -> None:
-    with unique("console_users.email"), conn.begin_nested():
+    with unique("uq_console_users_email"), conn.begin_nested():
         conn.execute(insert(console_users).values({c.name: getattr(user, c.name) for c in _USER}))
 
 

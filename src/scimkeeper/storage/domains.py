@@ -32,7 +32,7 @@ _COLUMNS = (
 
 
 def insert_domain(conn: Connection, row: DomainRow) -> None:
-    with unique("authorized_domains.domain"), conn.begin_nested():
+    with unique("uq_authorized_domains_domain"), conn.begin_nested():
         conn.execute(
             insert(authorized_domains).values(
                 id=row.id,

@@ -126,7 +126,7 @@ def _changed_values(member: Member, indexed: Mapping[str, Any]) -> dict[str, Any
 def insert_member(conn: Connection, member: Member) -> None:
     """Insert a new member; raise UniqueViolation when a live member of the account has the same userName."""
     indexed = _index_columns(member)
-    with unique("members.userName"):
+    with unique("uq_members_live_user_name"):
         _INSERT_MEMBER.execute(
             conn,
             id=member.id,
@@ -141,7 +141,7 @@ def insert_member(conn: Connection, member: Member) -> None:
 def update_member(conn: Connection, member: Member) -> None:
     """Store a changed member (document, active, version, updated_at) and its e-mail index."""
     indexed = _index_columns(member)
-    with unique("members.userName"):
+    with unique("uq_members_live_user_name"):
         _UPDATE_MEMBER.execute(
             conn, member_id=member.id, member_account_id=member.account_id, **_changed_values(member, indexed)
         )

@@ -40,7 +40,7 @@ accounts = Table(
     Column("plan", String(20), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    UniqueConstraint("name_key"),
+    UniqueConstraint("name_key", name="uq_accounts_name_key"),
 )
 
 scim_tokens = Table(
@@ -53,7 +53,7 @@ scim_tokens = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
     Column("last_used_at", UtcDateTime, nullable=True),
-    UniqueConstraint("token_hash"),
+    UniqueConstraint("token_hash", name="uq_scim_tokens_token_hash"),
 )
 # At most one live token per account: generating a new one revokes the old in the same transaction.
 Index(
@@ -125,7 +125,7 @@ authorized_domains = Table(
     Column("domain", Text, nullable=False),  # A-label, lower case, no trailing dot
     Column("include_subdomains", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    UniqueConstraint("domain"),  # a domain belongs to at most one account
+    UniqueConstraint("domain", name="uq_authorized_domains_domain"),  # a domain belongs to at most one account
 )
 Index(None, authorized_domains.c.account_id)
 
@@ -138,7 +138,7 @@ app_keys = Table(
     Column("last4", String(4), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
-    UniqueConstraint("key_hash"),
+    UniqueConstraint("key_hash", name="uq_app_keys_key_hash"),
 )
 
 member_emails = Table(
@@ -185,7 +185,7 @@ console_users = Table(
     Column("role", String(10), nullable=False),  # owner | admin
     Column("password_hash", Text, nullable=True),  # argon2id; NULL until the set-password link is used
     Column("created_at", UtcDateTime, nullable=False),
-    UniqueConstraint("email"),
+    UniqueConstraint("email", name="uq_console_users_email"),
 )
 Index(None, console_users.c.account_id)
 
@@ -197,7 +197,7 @@ console_links = Table(
     Column("token_hash", String(64), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime, nullable=True),
-    UniqueConstraint("token_hash"),
+    UniqueConstraint("token_hash", name="uq_console_links_token_hash"),
 )
 
 console_sessions = Table(
@@ -211,7 +211,7 @@ console_sessions = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime, nullable=True),
     Column("flash", Json, nullable=True),  # a one-time message, e.g. a token shown once after a redirect
-    UniqueConstraint("token_hash"),
+    UniqueConstraint("token_hash", name="uq_console_sessions_token_hash"),
 )
 
 signin_failures = Table(

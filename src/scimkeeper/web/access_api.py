@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Connection
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -40,7 +41,7 @@ class AccessApi:
     async def email_access(self, request: Request) -> Response:
         account, email = request.path_params["account"], request.query_params.get("email", "")
         if not email or len(email) > MAX_EMAIL_LENGTH:
-            return JSONResponse({"status": 400, "detail": "give the member's address as ?email=..."}, 400)
+            raise HTTPException(400, "give the member's address as ?email=...")
         return await self._decide(request, lambda conn: access.for_email(conn, account, email, window=self.window))
 
     async def _decide(self, request: Request, decide: Callable[[Connection], access.AccessDecision]) -> Response:

@@ -25,7 +25,7 @@ from scimkeeper.scim.filter import filter_shape
 from scimkeeper.storage.db import Database, open_database
 from scimkeeper.web.access_api import AccessApi
 from scimkeeper.web.console import Console
-from scimkeeper.web.errors import HANDLERS
+from scimkeeper.web.errors import HANDLERS, Flavour, declare
 from scimkeeper.web.ops import OpsApi
 from scimkeeper.web.scim_api import ScimApi
 from scimkeeper.web.scim_router import ScimRouter
@@ -151,10 +151,11 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Mount("/api/v1", routes=access.routes()),
-            Mount("/console", routes=Console(settings, db, clock).routes()),
+            Mount("/api/v1", routes=access.routes(), middleware=[declare(Flavour.JSON)]),
+            Mount("/console", routes=Console(settings, db, clock).routes(), middleware=[declare(Flavour.HTML)]),
             *ops.routes(),
         ],
+        middleware=[declare(Flavour.JSON)],  # the operational endpoints, and paths that belong to no API
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import orjson
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -25,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from scimkeeper.config import Settings
 from scimkeeper.domain import accounts, admins, audit, domains, members, roles, tokens
 from scimkeeper.domain.addresses import unicode_domain
-from scimkeeper.domain.errors import DomainError, MemberNotFound, NotAllowed
+from scimkeeper.domain.errors import DomainError, NotAllowed
 from scimkeeper.domain.vocabulary import Action, ActorType, Target
 from scimkeeper.scim.errors import ExpiredCursor, InvalidCursor
 from scimkeeper.scim.filter import AttrPath, Compare, Filter, Or
@@ -36,6 +37,7 @@ from scimkeeper.storage.db import Database
 from scimkeeper.storage.members import Member
 from scimkeeper.web import console_session as web
 from scimkeeper.web.console_session import SignedIn, redirect, render, when
+from scimkeeper.web.errors import status_for
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
@@ -99,7 +101,7 @@ class Console:
                     request.state.account_id = signed_in.account.id
                     return handler(conn, signed_in, request)
 
-            return await run_in_threadpool(self._guard, request, work)
+            return await run_in_threadpool(work)
 
         return endpoint
 
@@ -115,27 +117,13 @@ class Console:
                     if signed_in is None:
                         return redirect("/console/sign-in")
                     if not web.csrf_ok(signed_in.session.csrf_token, fields.get("csrf")):
-                        return self._message(request, "Form expired", "Reload the page and try again.", 403)
+                        raise HTTPException(403, "The form expired. Reload the page and try again.")
                     request.state.account_id = signed_in.account.id
                     return handler(conn, signed_in, request, fields)
 
-            return await run_in_threadpool(self._guard, request, work)
+            return await run_in_threadpool(work)
 
         return endpoint
-
-    def _guard(self, request: Request, work: Callable[[], Response]) -> Response:
-        try:
-            return work()
-        except MemberNotFound:
-            return self._message(request, "Not found", "There is no such member in your account.", 404)
-        except NotAllowed as exc:
-            return self._message(request, "Not allowed", str(exc), 403)
-        except DomainError as exc:  # a rule refused the action (e.g. a token for a standard account)
-            return self._message(request, "Not possible", str(exc), 409)
-
-    def _message(self, request: Request, title: str, message: str, status: int) -> Response:
-        context = {"page_title": title, "message": message, "user": None}
-        return render(self.templates, request, "message.html", context, status)
 
     def _context(self, signed_in: SignedIn, section: str, title: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -220,8 +208,8 @@ class Console:
 
         try:
             await run_in_threadpool(work)
-        except DomainError as exc:
-            return await self.set_password_form(request, str(exc), 400)
+        except DomainError as exc:  # the form again, with the reason
+            return await self.set_password_form(request, str(exc), status_for(exc))
         message = "Your password is set. Sign in with your email address and the new password."
         context = {"page_title": "Password set", "message": message, "next_url": "/console/sign-in",
                    "next_label": "Sign in", "user": None}  # fmt: skip

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
+@cache  # one engine per process, shared by the console's pages and its error pages (web.errors)
 def templates() -> Jinja2Templates:
     engine = Jinja2Templates(directory=str(HERE / "templates"))
     engine.env.globals["static"] = lambda name: f"/console/static/{name}"

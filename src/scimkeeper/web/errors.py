@@ -1,96 +1,185 @@
-"""Every error becomes a response here and only here: SCIM Error documents (RFC 7644 §3.12), never a traceback."""
+"""Every error becomes a response here and only here, never with a traceback.
+
+One mapping from an error to what the client is told (a `Problem`: status, detail, scimType, headers), rendered
+in the flavour of the API the request belongs to: SCIM Error documents (RFC 7644 §3.12) for /scim/v2, plain JSON
+for the access API and the operational endpoints, an HTML page for the console. An API declares its flavour where
+it is mounted (`declare`); the SCIM router names its own when an error reaches it, so its successful requests pay
+nothing for this. Anything unexpected is a 500 that says "internal error" and the request id; the cause is logged.
+"""
 
 from __future__ import annotations
 
-import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
 
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scimkeeper.domain import errors as domain
-from scimkeeper.domain.addresses import DomainNotAuthorized, InvalidEmail
-from scimkeeper.scim import errors as scim
-from scimkeeper.scim.errors import error_document
+from scimkeeper.domain.addresses import DomainNotAuthorized, InvalidDomain, InvalidEmail
+from scimkeeper.scim.errors import ScimError, error_document
+from scimkeeper.web import console_session
 from scimkeeper.web.responses import ScimResponse
 
 log = logging.getLogger("scimkeeper.web")
 
-# Domain errors as (status, scimType). Anything else a SCIM route raises is a bug: 500.
-_DOMAIN_STATUS: dict[type[domain.DomainError], tuple[int, str | None]] = {
+
+class Flavour(Enum):
+    """How an API answers errors."""
+
+    SCIM = "scim"  # application/scim+json Error documents
+    JSON = "json"  # {"status": 404, "detail": "..."}
+    HTML = "html"  # a console page
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a client is told about an error, whatever the flavour."""
+
+    status: int
+    detail: str
+    scim_type: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+# Domain errors carry no status; this is each one's (every one is listed: a test checks it).
+DOMAIN_STATUS: dict[type[domain.DomainError], tuple[int, str | None]] = {
     domain.TokenInvalid: (401, None),
     domain.AppKeyInvalid: (401, None),
-    domain.AccountNotFound: (404, None),
     domain.EnterpriseRequired: (403, None),
-    domain.MemberNotFound: (404, None),
-    domain.UserNameTaken: (409, "uniqueness"),
-    domain.VersionMismatch: (412, None),
-    DomainNotAuthorized: (403, None),
     domain.NoAuthorizedDomains: (403, None),
+    DomainNotAuthorized: (403, None),
+    domain.NotAllowed: (403, None),
+    domain.AccountNotFound: (404, None),
+    domain.MemberNotFound: (404, None),
+    domain.AppKeyNotFound: (404, None),
+    domain.DomainNotFound: (404, None),
+    domain.UserNameTaken: (409, "uniqueness"),
+    domain.AccountNameTaken: (409, None),
+    domain.DomainAlreadyAuthorized: (409, None),
+    domain.ConsoleUserExists: (409, None),
+    domain.VersionMismatch: (412, None),
     InvalidEmail: (400, "invalidValue"),
+    InvalidDomain: (400, None),
+    domain.InvalidAccountName: (400, None),
+    domain.InvalidPlan: (400, None),
+    domain.InvalidPassword: (400, None),
+    domain.LinkInvalid: (400, None),
 }
 
-_HTTP_DETAILS = {
-    404: "No such SCIM endpoint. The endpoints are /Users, /ServiceProviderConfig, /ResourceTypes and /Schemas.",
-    405: "This endpoint does not accept that HTTP method.",
-}
+
+def problem_for(exc: Exception) -> Problem | None:
+    """What the client is told about `exc`; None when it is unexpected (a bug: 500)."""
+    if isinstance(exc, ScimError):
+        return Problem(exc.status, exc.detail, exc.scim_type, exc.headers)
+    if isinstance(exc, domain.DomainError):
+        mapped = next((DOMAIN_STATUS[cls] for cls in type(exc).__mro__ if cls in DOMAIN_STATUS), None)
+        return Problem(mapped[0], str(exc), mapped[1]) if mapped else None
+    if isinstance(exc, HTTPException):
+        return Problem(exc.status_code, exc.detail, None, exc.headers or {})
+    return None
+
+
+def status_for(exc: Exception) -> int:
+    """The status of `exc`'s response, for a page that shows the error itself (the console's forms)."""
+    problem = problem_for(exc)
+    return problem.status if problem else 500
 
 
 def request_id(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", "-"))
 
 
-def error_response(request: Request, status: int, detail: str, scim_type: str | None = None) -> Response:
-    """A SCIM Error document; plain JSON for the access API; a short HTML page for the console."""
-    headers = {"WWW-Authenticate": 'Bearer realm="scimkeeper"'} if status == 401 else None
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"status": status, "detail": detail}, status_code=status, headers=headers)
-    if request.url.path.startswith("/console"):
-        text = "Not found." if status == 404 else "Something went wrong." if status >= 500 else detail
-        page = f"<!doctype html><title>{status}</title><p>{html.escape(text)}</p><p><a href='/console/'>Console</a></p>"
-        return HTMLResponse(page, status_code=status)
-    return ScimResponse(error_document(status, detail, scim_type), status_code=status, headers=headers)
+def response_for(request: Request, exc: Exception, flavour: Flavour) -> Response:
+    """The response for `exc` in `flavour`; an unexpected error is logged with its traceback and the request id."""
+    problem = problem_for(exc)
+    if problem is None:
+        rid = request_id(request)
+        log.error("unhandled error", exc_info=exc, extra={"request_id": rid})
+        problem = Problem(500, f"internal error (request id {rid})")
+    return RENDERERS[flavour](request, problem)
 
 
-async def on_scim_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, scim.ScimError)
-    response = error_response(request, exc.status, exc.detail, exc.scim_type)
-    response.headers.update(exc.headers)
+# --- the flavours ---------------------------------------------------------------------------------------------
+
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="scimkeeper"'}  # RFC 6750 §3; an error may name its own
+
+
+def _bearer_headers(problem: Problem) -> dict[str, str]:
+    """The APIs authenticated with bearer credentials challenge for one with every 401."""
+    return {**BEARER_CHALLENGE, **problem.headers} if problem.status == 401 else dict(problem.headers)
+
+
+def render_scim(_request: Request, problem: Problem) -> Response:
+    document = error_document(problem.status, problem.detail, problem.scim_type)
+    return ScimResponse(document, status_code=problem.status, headers=_bearer_headers(problem))
+
+
+def render_json(_request: Request, problem: Problem) -> Response:
+    body = {"status": problem.status, "detail": problem.detail}
+    return JSONResponse(body, status_code=problem.status, headers=_bearer_headers(problem))
+
+
+_TITLES = {401: "Not signed in", 403: "Not allowed", 404: "Not found", 429: "Too many attempts"}
+
+
+def render_html(request: Request, problem: Problem) -> Response:
+    """A console page: the detail for a refusal; nothing about what may exist in another account."""
+    status = problem.status
+    title = _TITLES.get(status, "Something went wrong" if status >= 500 else "Not possible")
+    message = "There is no such page or member in your account." if status == 404 else problem.detail
+    context = {
+        "page_title": title,
+        "message": message,
+        "next_url": "/console/",
+        "next_label": "Go to the console",
+        "user": None,
+    }
+    response = console_session.render(console_session.templates(), request, "message.html", context, status)
+    response.headers.update(problem.headers)
     return response
 
 
-async def on_domain_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, domain.DomainError)
-    mapped = next((v for k, v in _DOMAIN_STATUS.items() if isinstance(exc, k)), None)
-    if mapped is None:
-        return await on_unexpected_error(request, exc)
-    status, scim_type = mapped
-    return error_response(request, status, str(exc), scim_type)
-
-
-async def on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    detail = _HTTP_DETAILS.get(exc.status_code, str(exc.detail))
-    return error_response(request, exc.status_code, detail)
-
-
-async def on_unexpected_error(request: Request, exc: Exception) -> Response:
-    rid = request_id(request)
-    log.error("unhandled error", exc_info=exc, extra={"request_id": rid})
-    return error_response(request, 500, f"internal error (request id {rid})")
-
-
-HANDLERS: dict[type[Exception], Callable[[Request, Exception], Awaitable[Response]]] = {
-    scim.ScimError: on_scim_error,
-    domain.DomainError: on_domain_error,
-    HTTPException: on_http_error,
-    Exception: on_unexpected_error,
+RENDERERS: dict[Flavour, Callable[[Request, Problem], Response]] = {
+    Flavour.SCIM: render_scim,
+    Flavour.JSON: render_json,
+    Flavour.HTML: render_html,
 }
 
 
-async def response_for(request: Request, exc: Exception) -> Response:
-    """The response for `exc`, by the most specific handler of its class (what Starlette's middleware does)."""
-    handler = next(HANDLERS[cls] for cls in type(exc).__mro__ if cls in HANDLERS)
-    return await handler(request, exc)
+# --- how an API declares its flavour --------------------------------------------------------------------------
+
+FLAVOUR = "scimkeeper.flavour"  # the scope key that `declare` sets and Starlette's exception handlers read
+
+
+class _Declares:
+    def __init__(self, app: ASGIApp, flavour: Flavour) -> None:
+        self.app = app
+        self.flavour = flavour
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[FLAVOUR] = self.flavour
+        await self.app(scope, receive, send)
+
+
+def declare(flavour: Flavour) -> Middleware:
+    """The middleware of a Mount (or of the whole application) whose errors are answered in `flavour`."""
+    return Middleware(_Declares, flavour=flavour)
+
+
+async def on_error(request: Request, exc: Exception) -> Response:
+    """Starlette's exception handler: the console, the access API and the operational endpoints."""
+    return response_for(request, exc, request.scope.get(FLAVOUR, Flavour.JSON))
+
+
+HANDLERS: dict[type[Exception], Callable[[Request, Exception], Awaitable[Response]]] = {
+    ScimError: on_error,
+    domain.DomainError: on_error,
+    HTTPException: on_error,
+    Exception: on_error,  # Starlette's ServerErrorMiddleware: answers, then re-raises to the server's log
+}

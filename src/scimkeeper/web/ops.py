@@ -1,4 +1,8 @@
-"""Endpoints for the operator's load balancer and monitoring: /healthz, /readyz and /metrics."""
+"""Endpoints for the operator's load balancer and monitoring: /healthz, /readyz and /metrics.
+
+Their errors are plain JSON (`web.errors`). A 503 from /readyz is not an error but the probe's other answer: a
+status document like its 200, with the reason.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -54,9 +59,9 @@ class OpsApi:
     async def render_metrics(self, request: Request) -> Response:
         """Prometheus text format; with SCIMKEEPER_METRICS_TOKEN set, only for `Authorization: Bearer <it>`."""
         if self.metrics_token and not self._authorized(request.headers.get("authorization")):
-            return JSONResponse(
-                {"status": 401, "detail": "send the metrics token as 'Authorization: Bearer <token>'"},
-                status_code=401,
+            raise HTTPException(
+                401,
+                "send the metrics token as 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": 'Bearer realm="scimkeeper-metrics"'},
             )
         body = await run_in_threadpool(self.metrics.render)

@@ -2,8 +2,8 @@
 
 Starlette's exception middlewares, router and request/response wrapper cost a lookup about as much as its SQL
 (profiled under the benchmark's lookups). The SCIM API has a dozen fixed paths, most of them without a
-parameter, so it is routed here by its path segments; errors become responses through `web.errors`, like
-everywhere else. The console, the access API and the operational endpoints stay on Starlette.
+parameter, so it is routed here by its path segments; errors become SCIM Error responses through `web.errors`,
+like everywhere else. The console, the access API and the operational endpoints stay on Starlette.
 """
 
 from __future__ import annotations
@@ -16,10 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from scimkeeper.web.errors import response_for
+from scimkeeper.scim.errors import NotFound
+from scimkeeper.web.errors import Flavour, response_for
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 PARAMETER = "{id}"
+NO_SUCH_ENDPOINT = (
+    "No such SCIM endpoint. The endpoints are /Users, /ServiceProviderConfig, /ResourceTypes and /Schemas."
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class ScimRouter:
         try:
             response = await self._dispatch(scope, request)
         except Exception as exc:  # noqa: BLE001 - every error becomes a response, in web.errors
-            response = await response_for(request, exc)
+            response = response_for(request, exc, Flavour.SCIM)
         await response(scope, receive, send)
 
     def _dispatch(self, scope: Scope, request: Request) -> Awaitable[Response]:
@@ -67,9 +71,10 @@ class ScimRouter:
             if route is not None:
                 scope["path_params"] = {"id": parts[1]}
         if route is None:
-            raise HTTPException(404)
+            raise NotFound(NO_SUCH_ENDPOINT)
         scope["route"] = route.template
         endpoint = route.endpoints.get(scope["method"])
         if endpoint is None:
-            raise HTTPException(405, headers={"Allow": ", ".join(sorted(route.endpoints))})
+            allow = {"Allow": ", ".join(sorted(route.endpoints))}
+            raise HTTPException(405, "This endpoint does not accept that HTTP method.", headers=allow)
         return endpoint(request)
