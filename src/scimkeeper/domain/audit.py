@@ -14,6 +14,8 @@ from scimkeeper.storage import audit as audit_store
 from scimkeeper.storage.audit import AuditEvent, EventFilter
 from scimkeeper.storage.console import ConsoleUser
 
+__all__ = ["OPERATOR", "Actor", "AuditEvent", "EventFilter", "diff", "events", "record", "search"]
+
 
 @dataclass(frozen=True)
 class Actor:

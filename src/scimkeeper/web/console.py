@@ -26,15 +26,15 @@ from starlette.staticfiles import StaticFiles
 from scimkeeper.config import Settings
 from scimkeeper.domain import accounts, admins, audit, domains, members, roles, tokens
 from scimkeeper.domain.addresses import unicode_domain
+from scimkeeper.domain.audit import AuditEvent, EventFilter
 from scimkeeper.domain.errors import DomainError, NotAllowed
+from scimkeeper.domain.members import Member
 from scimkeeper.domain.vocabulary import Action, ActorType, Target
 from scimkeeper.scim.errors import ExpiredCursor, InvalidCursor
 from scimkeeper.scim.filter import AttrPath, Compare, Filter, Or
 from scimkeeper.scim.listing import IndexPage
 from scimkeeper.scim.query import ListRequest
-from scimkeeper.storage.audit import AuditEvent, EventFilter
 from scimkeeper.storage.db import Database
-from scimkeeper.storage.members import Member
 from scimkeeper.web import console_session as web
 from scimkeeper.web.console_session import SignedIn, redirect, render, when
 from scimkeeper.web.errors import status_for

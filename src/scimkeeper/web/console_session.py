@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from scimkeeper.storage.accounts import Account
-from scimkeeper.storage.console import ConsoleUser, Session
+from scimkeeper.domain.accounts import Account
+from scimkeeper.domain.admins import ConsoleUser, Session
 
 SESSION_COOKIE = "scimkeeper_session"
 CSRF_COOKIE = "scimkeeper_csrf"
