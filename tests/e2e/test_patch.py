@@ -28,7 +28,11 @@ def recorded(dialect: str) -> list[tuple[str, dict[str, Any], dict[str, Any], di
     ]
 
 
-CASES = [(f"{dialect}: {name}", *rest) for dialect in ("okta", "entra") for name, *rest in recorded(dialect)]
+CASES = [
+    (f"{dialect}: {name}", document, request, expected)
+    for dialect in ("okta", "entra")
+    for name, document, request, expected in recorded(dialect)
+]
 
 
 def without_server_fields(document: dict[str, Any]) -> dict[str, Any]:

@@ -197,7 +197,8 @@ def test_another_accounts_user_looks_exactly_like_a_missing_one(server: Server, 
     other = server.tenant(email_domains=("globex.com",))
     theirs = other.client.post("/Users", json=body("eve@globex.com")).json()["id"]
     missing = "00000000-0000-4000-8000-000000000000"
-    for method, extra in (("GET", {}), ("PUT", {"json": body("eve@acme.com")}), ("DELETE", {})):
+    requests: list[tuple[str, dict[str, Any]]] = [("GET", {}), ("PUT", {"json": body("eve@acme.com")}), ("DELETE", {})]
+    for method, extra in requests:
         foreign = tenant.client.request(method, f"/Users/{theirs}", **extra)
         absent = tenant.client.request(method, f"/Users/{missing}", **extra)
         assert foreign.status_code == absent.status_code == 404

@@ -116,7 +116,7 @@ def test_cursor_paging_walks_forward_and_back(crowd: tuple[Tenant, dict[str, str
     full = names(tenant.client.get("/Users", params=sort).json(), ids)
     forward: list[str] = []
     pages = []
-    cursor = ""
+    cursor: str | None = ""
     while cursor is not None:
         page = tenant.client.get("/Users", params={**sort, "cursor": cursor, "count": 2}).json()
         assert "startIndex" not in page

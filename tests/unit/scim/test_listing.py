@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from scim2_models import Context, ListResponse, User
+from scim2_models import Context, EnterpriseUser, ListResponse, User
 
 from scimkeeper.scim.errors import InvalidValue
 from scimkeeper.scim.listing import (
@@ -104,6 +104,6 @@ def test_list_response_is_valid_for_scim2_models() -> None:
     """scim2_models reads the ListResponse as a search response."""
     resources = [{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "1", "userName": "a"}]
     document = list_response(resources, total_results=1, start_index=1)
-    parsed = ListResponse[User].model_validate(document, scim_ctx=Context.SEARCH_RESPONSE)
+    parsed = ListResponse[User[EnterpriseUser]].model_validate(document, scim_ctx=Context.SEARCH_RESPONSE)
     assert parsed.resources is not None
     assert parsed.resources[0].user_name == "a"
