@@ -59,7 +59,10 @@ def test_sign_in_opens_a_session_that_expires(conn: Connection, account: Account
     """The session works until its absolute expiry, and not after sign-out."""
     admins.set_password(conn, owner(conn, account).token, PASSWORD, now=NOW)
     issued = admins.sign_in(conn, "Owner@Acme.com", PASSWORD, "1.2.3.4", now=NOW, lifetime=HOURS8)
-    assert admins.session_for(conn, issued.token, now=NOW + HOURS8 - timedelta(seconds=1)) is not None
+    assert admins.session_for(conn, issued.token, now=NOW + HOURS8 - timedelta(seconds=1)) == (
+        issued.session,
+        issued.user,
+    )
     assert admins.session_for(conn, issued.token, now=NOW + HOURS8) is None
     admins.sign_out(conn, issued.session, now=NOW)
     assert admins.session_for(conn, issued.token, now=NOW) is None
@@ -85,7 +88,12 @@ def test_throttling_per_address_and_per_client(conn: Connection, account: Accoun
     with pytest.raises(SignInThrottled):
         admins.sign_in(conn, "owner@acme.com", PASSWORD, "2.2.2.2", now=NOW, lifetime=HOURS8)
     later = NOW + admins.THROTTLE_WINDOW + timedelta(seconds=1)
-    assert admins.sign_in(conn, "owner@acme.com", PASSWORD, "2.2.2.2", now=later, lifetime=HOURS8)
+    signed_in = admins.sign_in(conn, "owner@acme.com", PASSWORD, "2.2.2.2", now=later, lifetime=HOURS8)
+    assert (signed_in.user.email, signed_in.session.created_at, signed_in.session.expires_at) == (
+        "owner@acme.com",
+        later,
+        later + HOURS8,
+    )
     for i in range(20):
         with pytest.raises(SignInFailed):
             admins.sign_in(conn, f"u{i}@acme.com", "nope", "3.3.3.3", now=later, lifetime=HOURS8)

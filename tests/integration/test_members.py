@@ -54,8 +54,11 @@ def test_user_name_is_unique_case_insensitively(conn: Connection, account: Accou
 def test_same_user_name_in_two_accounts_is_allowed(conn: Connection, account: Account) -> None:
     """Uniqueness is per account."""
     other = enterprise(conn, "Globex", ("globex.com",))
-    members.provision(conn, account, user("ada", emails=[{"value": "ada@acme.com"}]), actor=OPERATOR, now=NOW)
-    assert members.provision(conn, other, user("ada", emails=[{"value": "ada@globex.com"}]), actor=OPERATOR, now=NOW)
+    ours = members.provision(conn, account, user("ada", emails=[{"value": "ada@acme.com"}]), actor=OPERATOR, now=NOW)
+    theirs = members.provision(conn, other, user("ada", emails=[{"value": "ada@globex.com"}]), actor=OPERATOR, now=NOW)
+    assert (theirs.account_id, theirs.document["userName"]) == (other.id, "ada")
+    assert theirs.id != ours.id
+    assert members.get(conn, account, ours.id).document["emails"] == [{"value": "ada@acme.com"}]
 
 
 def test_member_of_another_account_is_not_found(conn: Connection, account: Account) -> None:

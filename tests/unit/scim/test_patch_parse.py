@@ -66,7 +66,9 @@ def test_missing_schemas_is_tolerated() -> None:
 
 def test_schemas_match_case_insensitively() -> None:
     """The PatchOp URN in schemas is compared case-insensitively."""
-    assert parse_patch_request({"schemas": [PATCH_OP_URN.upper()], "Operations": [{"op": "remove", "path": "title"}]})
+    upper = parse_patch_request({"schemas": [PATCH_OP_URN.upper()], "Operations": [{"op": "remove", "path": "title"}]})
+    assert upper == parse_patch_request({"schemas": [PATCH_OP_URN], "Operations": [{"op": "remove", "path": "title"}]})
+    assert len(upper) == 1
 
 
 @pytest.mark.parametrize("schemas", [["urn:ietf:params:scim:schemas:core:2.0:User"], PATCH_OP_URN])
