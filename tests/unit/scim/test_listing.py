@@ -13,6 +13,7 @@ from scimkeeper.scim.listing import (
     list_response,
     parse_index_paging,
 )
+from tests.documents import user
 
 
 def page(start_index: str | None, count: str | None) -> IndexPage:
@@ -85,7 +86,7 @@ def test_non_integer_text_is_invalid_value(start_index: str | None, count: str |
 
 def test_list_response_counts_the_resources_on_the_page() -> None:
     """itemsPerPage is the number of resources returned, totalResults what the caller says."""
-    resources = [{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "1", "userName": "a"}]
+    resources = [user("a", id="1")]
     assert list_response(resources, total_results=7, start_index=3) == {
         "schemas": [LIST_RESPONSE_URN],
         "totalResults": 7,
@@ -102,7 +103,7 @@ def test_empty_list_response_still_has_resources() -> None:
 
 def test_list_response_is_valid_for_scim2_models() -> None:
     """scim2_models reads the ListResponse as a search response."""
-    resources = [{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "1", "userName": "a"}]
+    resources = [user("a", id="1")]
     document = list_response(resources, total_results=1, start_index=1)
     parsed = ListResponse[User[EnterpriseUser]].model_validate(document, scim_ctx=Context.SEARCH_RESPONSE)
     assert parsed.resources is not None
