@@ -32,7 +32,7 @@ def user(user_name: str, **attributes: Any) -> dict[str, Any]:
 
 def employee(email: str, **attributes: Any) -> dict[str, Any]:
     """A User whose userName is its e-mail address, which is also its primary work e-mail, as IdPs send them."""
-    return user(email, emails=[{"value": email, "type": "work", "primary": True}], **attributes)
+    return user(email, **{"emails": [{"value": email, "type": "work", "primary": True}], **attributes})
 
 
 def okta_user(email: str, **attributes: Any) -> dict[str, Any]:

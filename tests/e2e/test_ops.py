@@ -21,16 +21,11 @@ from psycopg import sql
 
 from scimkeeper.storage import migrate
 from tests.conftest import POSTGRES_ADMIN_URL, PostgresServer
+from tests.documents import PATCH_OP, SEARCH_REQUEST, employee
 from tests.e2e.conftest import Server, Tenant, start_server, stop_server
 
 log = logging.getLogger("tests.e2e.ops")  # measurements; see them with -o log_cli=true
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 METRICS_TOKEN = "metrics-" + uuid.uuid4().hex
-
-
-def user(email: str, **extra: Any) -> dict[str, Any]:
-    return {"schemas": [CORE], "userName": email, "emails": [{"value": email, "primary": True}], **extra}
 
 
 def metric(server: Server, name: str, token: str | None = None, **labels: str) -> float:
@@ -82,7 +77,7 @@ def test_metrics_count_requests_events_and_auth_failures(server: Server) -> None
         "scim_401": metric(server, "scimkeeper_auth_failures_total", api="scim"),
         "api_401": metric(server, "scimkeeper_auth_failures_total", api="api"),
     }
-    created = tenant.client.post("/Users", json=user(f"ada@{domain}")).json()
+    created = tenant.client.post("/Users", json=employee(f"ada@{domain}")).json()
     patch = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": False}}]}
     assert tenant.client.patch(f"/Users/{created['id']}", json=patch).status_code == 200
     assert httpx.get(f"{server.scim_url}/Users", headers={"Authorization": "Bearer nope"}).status_code == 401
@@ -117,11 +112,11 @@ def test_logs_hold_no_token_password_address_or_filter_value(server: Server) -> 
     fake_token = "skp_" + "A" * 43
     ids = {name: f"ops-{name}-{uuid.uuid4().hex[:8]}" for name in ("post", "filter", "search", "bad", "token")}
     scim = tenant.client
-    posted = scim.post("/Users", json=user(email, password=password), headers={"X-Request-Id": ids["post"]})
+    posted = scim.post("/Users", json=employee(email, password=password), headers={"X-Request-Id": ids["post"]})
     assert (posted.status_code, posted.headers["X-Request-Id"]) == (201, ids["post"])
     found = scim.get("/Users", params={"filter": f'userName eq "{email}"'}, headers={"X-Request-Id": ids["filter"]})
     assert found.json()["totalResults"] == 1
-    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": f'emails co "{email}"'}
+    body = {"schemas": [SEARCH_REQUEST], "filter": f'emails co "{email}"'}
     assert scim.post("/Users/.search", json=body, headers={"X-Request-Id": ids["search"]}).status_code == 200
     bad = scim.get("/Users", params={"filter": f'userName eq "{email}" and'}, headers={"X-Request-Id": ids["bad"]})
     assert bad.status_code == 400
@@ -230,7 +225,7 @@ def test_sigterm_lets_the_request_in_flight_finish(lone_server: Server) -> None:
     """A PATCH held up by a row lock when SIGTERM arrives still completes with 200; then the process exits."""
     domain = f"t{uuid.uuid4().hex[:8]}.ops.example"
     tenant = lone_server.tenant(email_domains=(domain,))
-    created = tenant.client.post("/Users", json=user(f"linus@{domain}")).json()
+    created = tenant.client.post("/Users", json=employee(f"linus@{domain}")).json()
     url = lone_server.env["SCIMKEEPER_DATABASE_URL"]
     results: list[httpx.Response] = []
     patch = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "Kernel"}]}

@@ -22,6 +22,7 @@ from scimkeeper.storage import members as member_store
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
 from scimkeeper.storage.listings import Listing
+from tests.documents import employee
 from tests.integration.conftest import NOW, enterprise, unique_domain
 
 DATA = Path(__file__).parents[1] / "data" / "filters"
@@ -97,13 +98,7 @@ def crowd(migrated_db: Database) -> str:
         domain = unique_domain()
         account = enterprise(conn, f"crowd-{uuid.uuid4()}", (domain,))
         for i in range(3000):
-            body = {
-                "userName": f"user{i}@{domain}",
-                "externalId": f"ext-{i}",
-                "displayName": f"User {i}",
-                "emails": [{"value": f"user{i}@{domain}", "type": "work", "primary": True}],
-                "active": i % 10 != 0,
-            }
+            body = employee(f"user{i}@{domain}", externalId=f"ext-{i}", displayName=f"User {i}", active=i % 10 != 0)
             member_store.insert_member(
                 conn,
                 member_store.Member(

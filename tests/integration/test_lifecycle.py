@@ -20,6 +20,7 @@ from scimkeeper.scim.patch import parse_patch_request
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
+from tests.documents import user
 from tests.integration.conftest import NOW, enterprise, unique_domain
 
 T = NOW
@@ -28,7 +29,7 @@ IDP = audit.Actor("scim_token", "tok", "Okta SCIM Client", None)
 
 
 def body(name: str, domain: str = "acme.com", **extra: Any) -> dict[str, Any]:
-    return parse_resource({"userName": f"{name}@{domain}", **extra}, USER_RESOURCE)
+    return parse_resource(user(f"{name}@{domain}", **extra), USER_RESOURCE)
 
 
 def set_active(conn: Connection, account: Account, member_id: str, active: bool, now: Any) -> members.Member:

@@ -20,18 +20,14 @@ from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
 from scimkeeper.storage.tables import member_emails
+from tests.documents import employee
 from tests.integration.conftest import NOW, enterprise, unique_domain
 
 
 def user(user_name: str, **extra: Any) -> dict[str, Any]:
-    body = {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": user_name,
-        "name": {"givenName": "Ada", "familyName": "Lovelace"},
-        "emails": [{"value": user_name, "type": "work", "primary": True}],
-        **extra,
-    }
-    return parse_resource(body, USER_RESOURCE)
+    return parse_resource(
+        employee(user_name, name={"givenName": "Ada", "familyName": "Lovelace"}, **extra), USER_RESOURCE
+    )
 
 
 def test_provisioned_member_reads_back_with_active_default_true(conn: Connection, account: Account) -> None:
