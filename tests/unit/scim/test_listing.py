@@ -108,3 +108,24 @@ def test_list_response_is_valid_for_scim2_models() -> None:
     parsed = ListResponse[User[EnterpriseUser]].model_validate(document, scim_ctx=Context.SEARCH_RESPONSE)
     assert parsed.resources is not None
     assert parsed.resources[0].user_name == "a"
+
+
+def test_cursor_list_response_has_cursors_and_no_start_index() -> None:
+    """RFC 9865: a cursor page names the next and previous cursors that exist, and no startIndex."""
+    document = list_response([], total_results=4, start_index=None, next_cursor="n", previous_cursor="p")
+    assert document == {
+        "schemas": [LIST_RESPONSE_URN],
+        "totalResults": 4,
+        "itemsPerPage": 0,
+        "nextCursor": "n",
+        "previousCursor": "p",
+        "Resources": [],
+    }
+
+
+def test_first_and_last_cursor_pages_leave_out_the_cursor_that_does_not_exist() -> None:
+    """The first page has no previousCursor, the last no nextCursor."""
+    first = list_response([], total_results=4, start_index=None, next_cursor="n")
+    last = list_response([], total_results=4, start_index=None, previous_cursor="p")
+    assert ("nextCursor" in first, "previousCursor" in first) == (True, False)
+    assert ("nextCursor" in last, "previousCursor" in last) == (False, True)
