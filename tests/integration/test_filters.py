@@ -15,7 +15,7 @@ from scimkeeper.domain import members, search
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.errors import InvalidFilter
-from scimkeeper.scim.filter import parse_filter
+from scimkeeper.scim.filter import AttrPath, parse_filter
 from scimkeeper.scim.query import ListRequest
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage import members as member_store
@@ -73,6 +73,38 @@ def test_filters_never_see_another_accounts_members(conn: Connection, account: A
         conn, other, parse_resource({"userName": "ada@globex.com"}, USER_RESOURCE), actor=OPERATOR, now=NOW
     )
     assert matching(conn, account, people, "userName pr or not (userName pr)") == ["ada", "bob", "cy", "dee"]
+
+
+@pytest.mark.parametrize(
+    ("sort_by", "detail"),
+    [
+        ("name", "name is complex; sort by one of its sub-attributes."),
+        ("groups", "groups cannot be used to sort."),
+        ("phoneNumbers", "phoneNumbers.value cannot be used to sort."),
+    ],
+)
+def test_sort_by_an_attribute_without_one_value_is_invalid_filter(
+    conn: Connection, account: Account, people: dict[str, str], sort_by: str, detail: str
+) -> None:
+    """A complex attribute, groups (not stored) and a multi-valued attribute kept only in the document have no
+    single value to order by; the refusal says which."""
+    request = ListRequest(sort_by=AttrPath(None, sort_by))
+    with pytest.raises(InvalidFilter) as caught:
+        search.search(conn, account, request, now=NOW, cursor_timeout=60)
+    assert caught.value.detail == detail
+
+
+@pytest.mark.parametrize(
+    ("descending", "expected"),
+    [(False, ["Employee", "Employee", "Intern"]), (True, ["Intern", "Employee", "Employee"])],
+)
+def test_sort_by_an_attribute_kept_in_the_document(
+    conn: Connection, account: Account, people: dict[str, str], descending: bool, expected: list[str]
+) -> None:
+    """userType has no column: it sorts by its text in the JSON document, the same on both databases."""
+    request = ListRequest(filter=parse_filter("userType pr"), sort_by=AttrPath(None, "userType"), descending=descending)
+    page = search.search(conn, account, request, now=NOW, cursor_timeout=60)
+    assert [member.document["userType"] for member in page.members] == expected
 
 
 # The plan of the page statement that list requests run (ORDER BY creation time, LIMIT). For a boolean or a range
