@@ -83,6 +83,7 @@ def test_sign_out_ends_the_session_for_good(server: Server) -> None:
     _, owner = new_owner(server)
     owner.sign_in()
     cookie = owner.http.cookies.get("scimkeeper_session", path="/console")
+    assert cookie is not None
     assert owner.http.post("/console/sign-out", data={"csrf": owner.csrf()}).status_code == 303
     replay = httpx.get(f"{server.base_url}/console/settings", cookies={"scimkeeper_session": cookie})
     assert (replay.status_code, replay.headers["location"]) == (303, "/console/sign-in")
@@ -135,6 +136,7 @@ def test_scim_tokens_do_not_open_the_console_and_sessions_do_not_open_scim(serve
     by_token = httpx.get(f"{server.base_url}/console/settings", headers={"Authorization": f"Bearer {token}"})
     assert by_token.status_code == 303
     cookie = owner.http.cookies.get("scimkeeper_session", path="/console")
+    assert cookie is not None
     by_cookie = httpx.get(f"{server.scim_url}/Users", cookies={"scimkeeper_session": cookie})
     assert by_cookie.status_code == 401
 

@@ -12,12 +12,11 @@ from sqlalchemy import select
 
 from scimkeeper.domain.addresses import AuthorizedDomain, domain_allowed, normalise_domain, parse_email
 from scimkeeper.storage.tables import member_emails, members
+from tests.documents import PATCH_OP, employee, user
 from tests.e2e.conftest import Server, Tenant
 from tests.oracle import valid_error
 
 CORPUS = json.loads((Path(__file__).parents[1] / "data" / "emails" / "corpus.json").read_text())
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 STATUS = {"allow": 201, "foreign": 403, "invalid": 400}
 
 
@@ -36,7 +35,7 @@ def test_every_corpus_address_gets_its_verdict_over_http(server: Server, corpus_
     """Each address is created (allow) or refused with 403 (foreign) or 400 (invalid); no refused one is stored."""
     seen: list[tuple[str, int]] = []
     for i, case in enumerate(CORPUS["cases"]):
-        as_email = {"schemas": [CORE], "userName": f"corpus-{i}", "emails": [{"value": case["input"]}]}
+        as_email = user(f"corpus-{i}", emails=[{"value": case["input"]}])
         # ASCII JSON with \u escapes: lone surrogates and invisible characters travel as the IdP would send them.
         body = json.dumps(as_email, ensure_ascii=True)
         response = corpus_tenant.client.post("/Users", content=body, headers={"Content-Type": "application/scim+json"})
@@ -60,7 +59,7 @@ def test_every_corpus_address_gets_its_verdict_over_http(server: Server, corpus_
 
 def test_user_name_in_a_foreign_domain_is_refused_with_a_helpful_detail(tenant: Tenant) -> None:
     """Okta shows the detail to its admin: it names the domain, the account and what to do."""
-    response = tenant.client.post("/Users", json={"schemas": [CORE], "userName": "ceo@someone-else.com"})
+    response = tenant.client.post("/Users", json=user("ceo@someone-else.com"))
     assert response.status_code == 403
     valid_error(response.json())
     assert response.json()["detail"] == (
@@ -73,7 +72,7 @@ def test_user_name_in_a_foreign_domain_is_refused_with_a_helpful_detail(tenant: 
 def test_account_without_domains_refuses_all_provisioning(server: Server) -> None:
     """No authorized domain: nothing can be provisioned, and the detail says why."""
     bare = server.tenant()
-    response = bare.client.post("/Users", json={"schemas": [CORE], "userName": "ada@acme.com"})
+    response = bare.client.post("/Users", json=user("ada@acme.com"))
     assert response.status_code == 403
     assert "has no authorized email domains" in response.json()["detail"]
 
@@ -81,7 +80,7 @@ def test_account_without_domains_refuses_all_provisioning(server: Server) -> Non
 def test_standard_plan_refuses_okta_with_a_helpful_detail(server: Server) -> None:
     """A downgraded account's token gets 403 naming the Enterprise plan."""
     standard = server.tenant(enterprise=False)
-    response = standard.client.post("/Users", json={"schemas": [CORE], "userName": "ada@acme.com"})
+    response = standard.client.post("/Users", json=user("ada@acme.com"))
     assert response.status_code == 403
     valid_error(response.json())
     assert "requires the Enterprise plan" in response.json()["detail"]
@@ -89,40 +88,39 @@ def test_standard_plan_refuses_okta_with_a_helpful_detail(server: Server) -> Non
 
 
 def create(tenant: Tenant) -> dict[str, Any]:
-    body = {"schemas": [CORE], "userName": "mo@acme.com", "emails": [{"value": "mo@acme.com", "type": "work"}]}
-    response = tenant.client.post("/Users", json=body)
+    response = tenant.client.post("/Users", json=employee("mo@acme.com"))
     assert response.status_code == 201, response.text
     return dict(response.json())
 
 
 def test_put_and_patch_into_a_foreign_domain_are_refused_and_change_nothing(tenant: Tenant) -> None:
     """Moving an existing member's addresses to another domain is refused; the member stays as it was."""
-    user = create(tenant)
-    put = tenant.client.put(f"/Users/{user['id']}", json={"schemas": [CORE], "userName": "mo@evil.io"})
+    member = create(tenant)
+    put = tenant.client.put(f"/Users/{member['id']}", json=user("mo@evil.io"))
     assert put.status_code == 403
     patch = tenant.client.patch(
-        f"/Users/{user['id']}",
+        f"/Users/{member['id']}",
         json={
             "schemas": [PATCH_OP],
             "Operations": [{"op": "add", "path": "emails", "value": [{"value": "mo@acme.com.evil.io"}]}],
         },
     )
     assert patch.status_code == 403
-    assert tenant.client.get(f"/Users/{user['id']}").json() == user
+    assert tenant.client.get(f"/Users/{member['id']}").json() == member
 
 
 def test_revoking_a_domain_keeps_members_refuses_their_changes_but_never_their_deprovisioning(
     server: Server, tenant: Tenant
 ) -> None:
     """`domain revoke` reports the members in the domain; they stay, cannot change, can still be deactivated."""
-    user = create(tenant)
+    member = create(tenant)
     revoked = server.cli_json("domain", "revoke", tenant.id, "acme.com")
     assert revoked == {"revoked": "acme.com", "members_in_domain": 1}
-    assert tenant.client.get(f"/Users/{user['id']}").status_code == 200
-    renamed = tenant.client.put(f"/Users/{user['id']}", json={**user, "title": "Boss"})
+    assert tenant.client.get(f"/Users/{member['id']}").status_code == 200
+    renamed = tenant.client.put(f"/Users/{member['id']}", json={**member, "title": "Boss"})
     assert renamed.status_code == 403
     deactivate = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": False}}]}
-    off = tenant.client.patch(f"/Users/{user['id']}", json=deactivate)
+    off = tenant.client.patch(f"/Users/{member['id']}", json=deactivate)
     assert (off.status_code, off.json()["active"]) == (200, False)
 
 

@@ -10,25 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.documents import PATCH_OP, okta_user
 from tests.e2e.conftest import CLI, Server, Tenant
-
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-
-def okta_user(name: str) -> dict[str, Any]:
-    return {
-        "schemas": [CORE],
-        "userName": f"{name}@acme.com",
-        "name": {"givenName": name.title(), "familyName": "Tester"},
-        "emails": [{"primary": True, "value": f"{name}@acme.com", "type": "work"}],
-        "displayName": f"{name.title()} Tester",
-        "locale": "en-US",
-        "externalId": f"00u{name}",
-        "groups": [],
-        "password": "Secret-1",
-        "active": True,
-    }
 
 
 def set_active(tenant: Tenant, user_id: str, active: bool) -> httpx.Response:
@@ -58,7 +41,7 @@ def test_okta_flow_through_deprovisioning_purge_and_reprovisioning(server: Serve
     """filter, POST, PUT, PATCH false, GET 200, PATCH true (same id), PATCH false, purge, 404, POST again."""
     scim = tenant.client
     assert scim.get("/Users", params={"filter": 'userName eq "olga@acme.com"'}).json()["totalResults"] == 0
-    user = scim.post("/Users", json=okta_user("olga")).json()
+    user = scim.post("/Users", json=okta_user("olga@acme.com")).json()
     renamed = scim.put(f"/Users/{user['id']}", json={**user, "name": {"givenName": "Olga", "familyName": "New"}})
     assert renamed.json()["name"]["familyName"] == "New"
     assert set_active(tenant, user["id"], False).json()["active"] is False
@@ -78,7 +61,7 @@ def test_okta_flow_through_deprovisioning_purge_and_reprovisioning(server: Serve
 
     assert scim.get(f"/Users/{user['id']}").status_code == 404
     assert scim.get("/Users", params={"filter": 'userName eq "olga@acme.com"'}).json()["totalResults"] == 0
-    again = scim.post("/Users", json=okta_user("olga"))
+    again = scim.post("/Users", json=okta_user("olga@acme.com"))
     assert again.status_code == 201
     assert again.json()["id"] != user["id"]
 
@@ -92,22 +75,22 @@ def test_purge_as_of_a_future_instant_needs_yes(server: Server) -> None:
 
 def test_entra_delete_removes_at_once_and_frees_the_user_name(tenant: Tenant) -> None:
     """DELETE (Entra, after its own soft delete) → 204, then 404, and the userName can be used again."""
-    user = tenant.client.post("/Users", json=okta_user("emil")).json()
+    user = tenant.client.post("/Users", json=okta_user("emil@acme.com")).json()
     assert tenant.client.delete(f"/Users/{user['id']}").status_code == 204
     assert tenant.client.get(f"/Users/{user['id']}").status_code == 404
-    assert tenant.client.post("/Users", json=okta_user("emil")).status_code == 201
+    assert tenant.client.post("/Users", json=okta_user("emil@acme.com")).status_code == 201
 
 
 def test_operator_removes_a_member_by_hand(server: Server, tenant: Tenant) -> None:
     """`member remove` removes at once; the IdP sees 404."""
-    user = tenant.client.post("/Users", json=okta_user("rita")).json()
+    user = tenant.client.post("/Users", json=okta_user("rita@acme.com")).json()
     server.cli("member", "remove", tenant.id, user["id"])
     assert tenant.client.get(f"/Users/{user['id']}").status_code == 404
 
 
 def test_access_is_refused_as_soon_as_the_idp_deprovisions(server: Server, tenant: Tenant, app_key: str) -> None:
     """Allowed while active; refused right after the PATCH is acknowledged; allowed again after reactivation."""
-    user = tenant.client.post("/Users", json=okta_user("paul")).json()
+    user = tenant.client.post("/Users", json=okta_user("paul@acme.com")).json()
     assert access(server, app_key, tenant.id, user["id"])["allowed"] is True
     set_active(tenant, user["id"], False)
     refused = access(server, app_key, tenant.id, user["id"])
@@ -121,7 +104,7 @@ def test_access_is_refused_as_soon_as_the_idp_deprovisions(server: Server, tenan
 
 def test_access_by_email(server: Server, tenant: Tenant, app_key: str) -> None:
     """The host application can ask by the address the member signs in with."""
-    user = tenant.client.post("/Users", json=okta_user("vera")).json()
+    user = tenant.client.post("/Users", json=okta_user("vera@acme.com")).json()
     response = httpx.get(
         f"{server.base_url}/api/v1/accounts/{tenant.id}/access",
         params={"email": "VERA@acme.com"},
@@ -150,7 +133,7 @@ def test_two_purge_processes_at_once_remove_each_member_exactly_once(server: Ser
     """Two `scimkeeper purge` processes started together: every due member is purged by exactly one of them."""
     ids = []
     for i in range(30):
-        user = tenant.client.post("/Users", json=okta_user(f"p{i}")).json()
+        user = tenant.client.post("/Users", json=okta_user(f"p{i}@acme.com")).json()
         set_active(tenant, user["id"], False)
         ids.append(user["id"])
     command = [*CLI, "purge", "--as-of", later(31), "--yes", "--json"]

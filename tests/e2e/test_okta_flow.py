@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 from scim2_models import Context
 
+from tests.documents import LIST_RESPONSE, okta_user
 from tests.e2e.conftest import Server, Tenant
 from tests.oracle import valid_error, valid_list, valid_user
 
-_RECORDED: dict[str, Any] = json.loads((Path(__file__).parents[1] / "data/documents/okta_create_user.json").read_text())
 # Okta's recorded body, moved from the special-use .local domain to one the e-mail validator of the oracle accepts.
-OKTA_USER = {
-    **_RECORDED,
-    "userName": "test.user@acme.com",
-    "emails": [{**_RECORDED["emails"][0], "value": "test.user@acme.com"}],
-}
+OKTA_USER = okta_user("test.user@acme.com")
 OKTA_HEADERS = {"User-Agent": "Okta SCIM Client 1.0.0", "Content-Type": "application/scim+json; charset=utf-8"}
 
 
@@ -30,7 +22,7 @@ def test_okta_crud_flow(server: Server, tenant: Tenant) -> None:
     assert empty.status_code == 200
     assert empty.headers["content-type"] == "application/scim+json"
     assert empty.json() == {
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "schemas": [LIST_RESPONSE],
         "totalResults": 0,
         "startIndex": 1,
         "itemsPerPage": 0,

@@ -22,16 +22,11 @@ from psycopg import sql
 
 from scimkeeper.storage import migrate
 from tests.conftest import POSTGRES_ADMIN_URL, PostgresServer
+from tests.documents import PATCH_OP, SEARCH_REQUEST, employee
 from tests.e2e.conftest import Server, Tenant, start_server, stop_server
 
 log = logging.getLogger("tests.e2e.ops")  # measurements; see them with -o log_cli=true
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 METRICS_TOKEN = "metrics-" + uuid.uuid4().hex
-
-
-def user(email: str, **extra: Any) -> dict[str, Any]:
-    return {"schemas": [CORE], "userName": email, "emails": [{"value": email, "primary": True}], **extra}
 
 
 def metric(server: Server, name: str, token: str | None = None, **labels: str) -> float:
@@ -94,7 +89,7 @@ def test_metrics_count_requests_events_and_auth_failures(server: Server) -> None
         "scim_401": metric(server, "scimkeeper_auth_failures_total", api="scim"),
         "api_401": metric(server, "scimkeeper_auth_failures_total", api="api"),
     }
-    created = tenant.client.post("/Users", json=user(f"ada@{domain}")).json()
+    created = tenant.client.post("/Users", json=employee(f"ada@{domain}")).json()
     patch = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": False}}]}
     assert tenant.client.patch(f"/Users/{created['id']}", json=patch).status_code == 200
     assert httpx.get(f"{server.scim_url}/Users", headers={"Authorization": "Bearer nope"}).status_code == 401
@@ -129,11 +124,11 @@ def test_logs_hold_no_token_password_address_or_filter_value(server: Server) -> 
     fake_token = "skp_" + "A" * 43
     ids = {name: f"ops-{name}-{uuid.uuid4().hex[:8]}" for name in ("post", "filter", "search", "bad", "token")}
     scim = tenant.client
-    posted = scim.post("/Users", json=user(email, password=password), headers={"X-Request-Id": ids["post"]})
+    posted = scim.post("/Users", json=employee(email, password=password), headers={"X-Request-Id": ids["post"]})
     assert (posted.status_code, posted.headers["X-Request-Id"]) == (201, ids["post"])
     found = scim.get("/Users", params={"filter": f'userName eq "{email}"'}, headers={"X-Request-Id": ids["filter"]})
     assert found.json()["totalResults"] == 1
-    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": f'emails co "{email}"'}
+    body = {"schemas": [SEARCH_REQUEST], "filter": f'emails co "{email}"'}
     assert scim.post("/Users/.search", json=body, headers={"X-Request-Id": ids["search"]}).status_code == 200
     bad = scim.get("/Users", params={"filter": f'userName eq "{email}" and'}, headers={"X-Request-Id": ids["bad"]})
     assert bad.status_code == 400
@@ -244,7 +239,7 @@ def test_sigterm_lets_the_request_in_flight_finish(lone_server: Server) -> None:
     """A PATCH held up by a row lock when SIGTERM arrives still completes with 200; then the process exits."""
     domain = f"t{uuid.uuid4().hex[:8]}.ops.example"
     tenant = lone_server.tenant(email_domains=(domain,))
-    created = tenant.client.post("/Users", json=user(f"linus@{domain}")).json()
+    created = tenant.client.post("/Users", json=employee(f"linus@{domain}")).json()
     url = lone_server.env["SCIMKEEPER_DATABASE_URL"]
     results: list[httpx.Response] = []
     patch = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": "Kernel"}]}
@@ -276,7 +271,7 @@ def test_requests_after_the_database_closed_every_connection_succeed(lone_server
     pinged before use), a write's connection is checked before use; neither answers an error."""
     domain = f"t{uuid.uuid4().hex[:8]}.ops.example"
     tenant = lone_server.tenant(email_domains=(domain,))
-    created = tenant.client.post("/Users", json=user(f"grace@{domain}")).json()
+    created = tenant.client.post("/Users", json=employee(f"grace@{domain}")).json()
     url = lone_server.env["SCIMKEEPER_DATABASE_URL"]
     reads = [f"/Users/{created['id']}", "/Users", f'/Users?filter=userName eq "grace@{domain}"']
     with ThreadPoolExecutor(8) as pool:  # several pooled connections, in more than one worker if any
@@ -284,5 +279,5 @@ def test_requests_after_the_database_closed_every_connection_succeed(lone_server
     close_every_connection(url)
     assert [tenant.client.get(path).status_code for path in reads * 3] == [200] * 9
     close_every_connection(url)
-    assert tenant.client.post("/Users", json=user(f"ada@{domain}")).status_code == 201
+    assert tenant.client.post("/Users", json=employee(f"ada@{domain}")).status_code == 201
     assert "Traceback" not in lone_server.log_text()

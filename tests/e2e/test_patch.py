@@ -10,11 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.documents import PATCH_OP, employee
 from tests.e2e.conftest import Server, Tenant
 from tests.oracle import valid_error, valid_user
 
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 DATA = Path(__file__).parents[1] / "data" / "patch"
 
 
@@ -28,7 +27,11 @@ def recorded(dialect: str) -> list[tuple[str, dict[str, Any], dict[str, Any], di
     ]
 
 
-CASES = [(f"{dialect}: {name}", *rest) for dialect in ("okta", "entra") for name, *rest in recorded(dialect)]
+CASES = [
+    (f"{dialect}: {name}", document, request, expected)
+    for dialect in ("okta", "entra")
+    for name, document, request, expected in recorded(dialect)
+]
 
 
 def without_server_fields(document: dict[str, Any]) -> dict[str, Any]:
@@ -51,8 +54,7 @@ def test_recorded_idp_patch_bodies(
 
 
 def create(tenant: Tenant, **extra: Any) -> dict[str, Any]:
-    body = {"schemas": [CORE], "userName": "pat@acme.com", "emails": [{"value": "pat@acme.com", "type": "work"}]}
-    response = tenant.client.post("/Users", json={**body, **extra})
+    response = tenant.client.post("/Users", json=employee("pat@acme.com", **extra))
     assert response.status_code == 201, response.text
     return dict(response.json())
 

@@ -7,15 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests.documents import CORE_USER, ENTERPRISE_USER, user
 from tests.e2e.conftest import Server, Tenant
 from tests.oracle import valid_error, valid_list, valid_resource_type, valid_schema, valid_service_provider_config
-
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-
-
-def body(user_name: str, **extra: Any) -> dict[str, Any]:
-    return {"schemas": [CORE], "userName": user_name, **extra}
 
 
 def assert_error(response: Any, status: int, scim_type: str | None = None) -> dict[str, Any]:
@@ -51,28 +45,28 @@ def test_malformed_json_is_invalid_syntax(tenant: Tenant) -> None:
 
 def test_oversized_body_is_refused_with_413(tenant: Tenant) -> None:
     """Bodies beyond the configured limit (1 MiB by default) are refused."""
-    response = tenant.client.post("/Users", json=body("big@acme.com", title="x" * 1_100_000))
+    response = tenant.client.post("/Users", json=user("big@acme.com", title="x" * 1_100_000))
     assert_error(response, 413)
 
 
 def test_unknown_attribute_is_invalid_syntax_naming_it(tenant: Tenant) -> None:
     """An attribute of no known schema is refused by name; nothing is stored."""
-    response = tenant.client.post("/Users", json=body("odd@acme.com", favouriteColour="blue"))
+    response = tenant.client.post("/Users", json=user("odd@acme.com", favouriteColour="blue"))
     assert "favouriteColour" in assert_error(response, 400, "invalidSyntax")["detail"]
     assert tenant.client.get("/Users").json()["totalResults"] == 0
 
 
 def test_missing_user_name_is_invalid_value(tenant: Tenant) -> None:
     """userName is required."""
-    response = tenant.client.post("/Users", json={"schemas": [CORE], "displayName": "Nobody"})
+    response = tenant.client.post("/Users", json={"schemas": [CORE_USER], "displayName": "Nobody"})
     assert "userName" in assert_error(response, 400, "invalidValue")["detail"]
 
 
 def test_unknown_schema_urn_without_data_is_tolerated(tenant: Tenant) -> None:
     """IdPs list schemas they do not send data for; that is fine."""
-    response = tenant.client.post("/Users", json={**body("x@acme.com"), "schemas": [CORE, "urn:example:unknown"]})
+    response = tenant.client.post("/Users", json={**user("x@acme.com"), "schemas": [CORE_USER, "urn:example:unknown"]})
     assert response.status_code == 201
-    assert response.json()["schemas"] == [CORE]
+    assert response.json()["schemas"] == [CORE_USER]
 
 
 def test_enterprise_extension_round_trips(tenant: Tenant) -> None:
@@ -80,16 +74,16 @@ def test_enterprise_extension_round_trips(tenant: Tenant) -> None:
     response = tenant.client.post(
         "/Users",
         json={
-            "schemas": [CORE, ENTERPRISE],
+            "schemas": [CORE_USER, ENTERPRISE_USER],
             "userName": "e@acme.com",
-            ENTERPRISE: {"employeeNumber": "42", "department": "R&D", "manager": {"value": "boss-id"}},
+            ENTERPRISE_USER: {"employeeNumber": "42", "department": "R&D", "manager": {"value": "boss-id"}},
         },
     )
     assert response.status_code == 201, response.text
     fetched = tenant.client.get(f"/Users/{response.json()['id']}").json()
-    assert fetched["schemas"] == [CORE, ENTERPRISE]
-    assert fetched[ENTERPRISE]["employeeNumber"] == "42"
-    assert fetched[ENTERPRISE]["manager"]["value"] == "boss-id"
+    assert fetched["schemas"] == [CORE_USER, ENTERPRISE_USER]
+    assert fetched[ENTERPRISE_USER]["employeeNumber"] == "42"
+    assert fetched[ENTERPRISE_USER]["manager"]["value"] == "boss-id"
 
 
 @pytest.mark.parametrize("path", ["/Users/", "//Users", "/Users//", "///Users///"])
@@ -100,22 +94,22 @@ def test_extra_slashes_do_not_break_routing(server: Server, tenant: Tenant, path
 
 def test_delete_answers_204_then_the_user_is_gone(tenant: Tenant) -> None:
     """After DELETE every operation on the id is 404 and the userName is free."""
-    user_id = tenant.client.post("/Users", json=body("gone@acme.com")).json()["id"]
+    user_id = tenant.client.post("/Users", json=user("gone@acme.com")).json()["id"]
     deleted = tenant.client.delete(f"/Users/{user_id}")
     assert (deleted.status_code, deleted.content) == (204, b"")
     assert_error(tenant.client.get(f"/Users/{user_id}"), 404)
-    assert_error(tenant.client.put(f"/Users/{user_id}", json=body("gone@acme.com")), 404)
+    assert_error(tenant.client.put(f"/Users/{user_id}", json=user("gone@acme.com")), 404)
     assert_error(tenant.client.delete(f"/Users/{user_id}"), 404)
-    assert tenant.client.post("/Users", json=body("gone@acme.com")).status_code == 201
+    assert tenant.client.post("/Users", json=user("gone@acme.com")).status_code == 201
 
 
 def test_put_ignores_read_only_attributes_and_clears_omitted_ones(tenant: Tenant) -> None:
     """id, meta and groups in a PUT body are ignored; omitted readWrite attributes are cleared."""
-    created = tenant.client.post("/Users", json=body("p@acme.com", title="Boss", nickName="P")).json()
+    created = tenant.client.post("/Users", json=user("p@acme.com", title="Boss", nickName="P")).json()
     replaced = tenant.client.put(
         f"/Users/{created['id']}",
         json={
-            **body("p@acme.com", title="Chief"),
+            **user("p@acme.com", title="Chief"),
             "id": "forged",
             "meta": {"version": "x"},
             "groups": [{"value": "g"}],
@@ -197,9 +191,10 @@ def test_standard_plan_token_gets_403(server: Server) -> None:
 def test_another_accounts_user_looks_exactly_like_a_missing_one(server: Server, tenant: Tenant) -> None:
     """No request can see or touch another account's data."""
     other = server.tenant(email_domains=("globex.com",))
-    theirs = other.client.post("/Users", json=body("eve@globex.com")).json()["id"]
+    theirs = other.client.post("/Users", json=user("eve@globex.com")).json()["id"]
     missing = "00000000-0000-4000-8000-000000000000"
-    for method, extra in (("GET", {}), ("PUT", {"json": body("eve@acme.com")}), ("DELETE", {})):
+    requests: list[tuple[str, dict[str, Any]]] = [("GET", {}), ("PUT", {"json": user("eve@acme.com")}), ("DELETE", {})]
+    for method, extra in requests:
         foreign = tenant.client.request(method, f"/Users/{theirs}", **extra)
         absent = tenant.client.request(method, f"/Users/{missing}", **extra)
         assert foreign.status_code == absent.status_code == 404
@@ -212,7 +207,7 @@ def test_another_accounts_user_looks_exactly_like_a_missing_one(server: Server, 
 def paged(server: Server) -> tuple[Tenant, list[str]]:
     """A live account of seven users and their ids in creation order."""
     tenant = server.tenant(email_domains=("paged.acme.com",))
-    ids = [tenant.client.post("/Users", json=body(f"u{i}@paged.acme.com")).json()["id"] for i in range(7)]
+    ids = [tenant.client.post("/Users", json=user(f"u{i}@paged.acme.com")).json()["id"] for i in range(7)]
     return tenant, ids
 
 
@@ -271,17 +266,17 @@ class TestDiscovery:
     def test_resource_types(self, tenant: Tenant) -> None:
         listed = tenant.client.get("/ResourceTypes").json()
         assert [r["id"] for r in listed["Resources"]] == ["User"]
-        user = tenant.client.get("/ResourceTypes/User").json()
-        valid_resource_type(user)
-        assert user["schemaExtensions"] == [{"schema": ENTERPRISE, "required": False}]
+        user_type = tenant.client.get("/ResourceTypes/User").json()
+        valid_resource_type(user_type)
+        assert user_type["schemaExtensions"] == [{"schema": ENTERPRISE_USER, "required": False}]
 
     def test_schemas(self, tenant: Tenant) -> None:
         listed = tenant.client.get("/Schemas").json()
-        assert {s["id"] for s in listed["Resources"]} == {CORE, ENTERPRISE}
+        assert {s["id"] for s in listed["Resources"]} == {CORE_USER, ENTERPRISE_USER}
         for schema in listed["Resources"]:
             valid_schema(schema)
-        one = tenant.client.get(f"/Schemas/{CORE.upper()}").json()
-        assert one["id"] == CORE
+        one = tenant.client.get(f"/Schemas/{CORE_USER.upper()}").json()
+        assert one["id"] == CORE_USER
         names = {a["name"] for a in one["attributes"]}
         assert {"userName", "name", "emails", "x509Certificates", "password", "groups"} <= names
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from tests.documents import CORE_USER, SEARCH_REQUEST, employee
 from tests.e2e.conftest import Server, Tenant
 from tests.oracle import valid_error, valid_list
 
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 NAMES = ["carol", "alice", "Bob", "dave", "erin"]
 
 
@@ -19,14 +19,9 @@ def crowd(server: Server) -> tuple[Tenant, dict[str, str]]:
     tenant = server.tenant(email_domains=("query.acme.com",))
     ids = {}
     for i, name in enumerate(NAMES):
-        body = {
-            "schemas": [CORE],
-            "userName": f"{name}@query.acme.com",
-            "displayName": name.title(),
-            "externalId": f"ext-{i}",
-            "emails": [{"value": f"{name}@query.acme.com", "type": "work", "primary": True}],
-            "active": name != "dave",
-        }
+        body = employee(
+            f"{name}@query.acme.com", displayName=name.title(), externalId=f"ext-{i}", active=name != "dave"
+        )
         response = tenant.client.post("/Users", json=body)
         assert response.status_code == 201, response.text
         ids[name] = response.json()["id"]
@@ -116,7 +111,7 @@ def test_cursor_paging_walks_forward_and_back(crowd: tuple[Tenant, dict[str, str
     full = names(tenant.client.get("/Users", params=sort).json(), ids)
     forward: list[str] = []
     pages = []
-    cursor = ""
+    cursor: str | None = ""
     while cursor is not None:
         page = tenant.client.get("/Users", params={**sort, "cursor": cursor, "count": 2}).json()
         assert "startIndex" not in page
@@ -151,7 +146,7 @@ def test_search_endpoints_answer_like_get(crowd: tuple[Tenant, dict[str, str]]) 
     """POST /Users/.search and POST /.search take a SearchRequest with the same meaning as GET."""
     tenant, ids = crowd
     body = {
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "schemas": [SEARCH_REQUEST],
         "filter": "active eq true",
         "sortBy": "userName",
         "startIndex": 2,
@@ -171,7 +166,7 @@ def test_attributes_and_excluded_attributes(crowd: tuple[Tenant, dict[str, str]]
     tenant, ids = crowd
     only = tenant.client.get(f"/Users/{ids['alice']}", params={"attributes": "userName,emails.value"}).json()
     assert only == {
-        "schemas": [CORE],
+        "schemas": [CORE_USER],
         "id": ids["alice"],
         "userName": "alice@query.acme.com",
         "emails": [{"value": "alice@query.acme.com"}],

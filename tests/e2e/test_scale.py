@@ -30,11 +30,10 @@ from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage import migrate
 from scimkeeper.storage.db import Database
 from tests.conftest import PostgresServer
+from tests.documents import PATCH_OP, employee
 from tests.e2e.conftest import CLI, Server, Tenant, free_port, stop_server
 
 log = logging.getLogger("tests.e2e.scale")  # measurements; see them with -o log_cli=true
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 POOL_SIZE = 5
 WINDOW = timedelta(days=1)
 
@@ -128,10 +127,6 @@ def pair(cluster: Cluster) -> Iterator[Pair]:
     cluster.a.release_domains(tenant)
 
 
-def user(email: str, **extra: Any) -> dict[str, Any]:
-    return {"schemas": [CORE], "userName": email, "emails": [{"value": email, "primary": True}], **extra}
-
-
 def metric(server: Server, name: str, **labels: str) -> float:
     text = httpx.get(f"{server.base_url}/metrics").text
     return sum(
@@ -157,11 +152,11 @@ def test_okta_flow_alternates_between_processes(pair: Pair) -> None:
     """POST on A, GET and PUT on B, PATCH on A with B's ETag, filter on B, reactivate on B, DELETE on A."""
     a, b = pair.on_a, pair.on_b
     email = f"ada@{pair.domain}"
-    created = a.post("/Users", json=user(email, name={"givenName": "Ada"}))
+    created = a.post("/Users", json=employee(email, name={"givenName": "Ada"}))
     assert created.status_code == 201
     uid = created.json()["id"]
     assert b.get(f"/Users/{uid}").json()["userName"] == email
-    replaced = b.put(f"/Users/{uid}", json=user(email, name={"givenName": "Ada", "familyName": "Lovelace"}))
+    replaced = b.put(f"/Users/{uid}", json=employee(email, name={"givenName": "Ada", "familyName": "Lovelace"}))
     assert replaced.json()["name"]["familyName"] == "Lovelace"
     deactivate = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": False}}]}
     patched = a.patch(f"/Users/{uid}", json=deactivate, headers={"If-Match": replaced.headers["ETag"]})
@@ -201,7 +196,7 @@ def test_concurrent_duplicate_creates_across_processes_give_one_201(cluster: Clu
     try:
         with ThreadPoolExecutor(50) as pool:
             for round_ in range(20):
-                body = user(f"dup{round_}@{pair.domain}")
+                body = employee(f"dup{round_}@{pair.domain}")
                 barrier = threading.Barrier(50)
 
                 def create(i: int, body: dict[str, Any] = body, barrier: threading.Barrier = barrier) -> int:
@@ -247,7 +242,7 @@ def test_two_purge_loops_remove_each_due_member_once(cluster: Cluster, pair: Pai
             members.provision(
                 conn,
                 account,
-                parse_resource(user(f"gone{i}@{pair.domain}", active=False), USER_RESOURCE),
+                parse_resource(employee(f"gone{i}@{pair.domain}", active=False), USER_RESOURCE),
                 actor=OPERATOR,
                 now=long_ago,
             ).id

@@ -73,7 +73,10 @@ def test_sign_in_opens_a_session_that_expires(conn: Connection, account: Account
     """The session works until its absolute expiry, and not after sign-out."""
     admins.set_password(conn, owner(conn, account).token, PASSWORD, now=NOW)
     issued = signed_in(conn, "Owner@Acme.com")
-    assert admins.session_for(conn, issued.token, now=NOW + HOURS8 - timedelta(seconds=1)) is not None
+    assert admins.session_for(conn, issued.token, now=NOW + HOURS8 - timedelta(seconds=1)) == (
+        issued.session,
+        issued.user,
+    )
     assert admins.session_for(conn, issued.token, now=NOW + HOURS8) is None
     admins.sign_out(conn, issued.session, now=NOW)
     assert admins.session_for(conn, issued.token, now=NOW) is None
@@ -97,7 +100,12 @@ def test_throttling_per_address_and_per_client(conn: Connection, account: Accoun
         assert attempt(conn, "owner@acme.com", "nope", "1.1.1.1") == admins.WRONG_CREDENTIALS
     assert attempt(conn, "owner@acme.com", PASSWORD, "2.2.2.2") == admins.THROTTLED
     later = NOW + admins.THROTTLE_WINDOW + timedelta(seconds=1)
-    assert signed_in(conn, "owner@acme.com", "2.2.2.2", now=later)
+    issued = signed_in(conn, "owner@acme.com", "2.2.2.2", now=later)
+    assert (issued.user.email, issued.session.created_at, issued.session.expires_at) == (
+        "owner@acme.com",
+        later,
+        later + HOURS8,
+    )
     for i in range(20):
         assert attempt(conn, f"u{i}@acme.com", "nope", "3.3.3.3", now=later) == admins.WRONG_CREDENTIALS
     assert attempt(conn, "owner@acme.com", PASSWORD, "3.3.3.3", now=later) == admins.THROTTLED

@@ -9,6 +9,7 @@ multi-valued and singular complex attributes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta, timezone
 from typing import Any
 
@@ -151,7 +152,7 @@ comparison = st.one_of(
 )
 
 # Value filters: the sub-attributes of each complex attribute, with values to compare them with.
-SUBS: dict[str, dict[str, list[CompValue]]] = {
+SUBS: dict[str, dict[str, Sequence[CompValue]]] = {
     "emails": {"value": [*MAILS, "x.org"], "type": TYPES, "display": WORDS, "primary": [True, False, "True"]},
     "phoneNumbers": {"value": [*PHONES, "+1"], "type": TYPES, "display": WORDS, "primary": [True, False]},
     "ims": {"value": ["ada@xmpp"], "type": TYPES, "primary": [True, False]},

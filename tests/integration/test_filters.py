@@ -15,13 +15,14 @@ from scimkeeper.domain import members
 from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.errors import InvalidFilter
-from scimkeeper.scim.filter import parse_filter
+from scimkeeper.scim.filter import AttrPath, parse_filter
 from scimkeeper.scim.query import ListRequest
 from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage import members as member_store
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
 from scimkeeper.storage.listings import Listing
+from tests.documents import employee
 from tests.integration.conftest import NOW, enterprise, unique_domain
 
 DATA = Path(__file__).parents[1] / "data" / "filters"
@@ -74,6 +75,38 @@ def test_filters_never_see_another_accounts_members(conn: Connection, account: A
     assert matching(conn, account, people, "userName pr or not (userName pr)") == ["ada", "bob", "cy", "dee"]
 
 
+@pytest.mark.parametrize(
+    ("sort_by", "detail"),
+    [
+        ("name", "name is complex; sort by one of its sub-attributes."),
+        ("groups", "groups cannot be used to sort."),
+        ("phoneNumbers", "phoneNumbers.value cannot be used to sort."),
+    ],
+)
+def test_sort_by_an_attribute_without_one_value_is_invalid_filter(
+    conn: Connection, account: Account, people: dict[str, str], sort_by: str, detail: str
+) -> None:
+    """A complex attribute, groups (not stored) and a multi-valued attribute kept only in the document have no
+    single value to order by; the refusal says which."""
+    request = ListRequest(sort_by=AttrPath(None, sort_by))
+    with pytest.raises(InvalidFilter) as caught:
+        members.search(conn, account, request, now=NOW, cursor_timeout=60)
+    assert caught.value.detail == detail
+
+
+@pytest.mark.parametrize(
+    ("descending", "expected"),
+    [(False, ["Employee", "Employee", "Intern"]), (True, ["Intern", "Employee", "Employee"])],
+)
+def test_sort_by_an_attribute_kept_in_the_document(
+    conn: Connection, account: Account, people: dict[str, str], descending: bool, expected: list[str]
+) -> None:
+    """userType has no column: it sorts by its text in the JSON document, the same on both databases."""
+    request = ListRequest(filter=parse_filter("userType pr"), sort_by=AttrPath(None, "userType"), descending=descending)
+    page = members.search(conn, account, request, now=NOW, cursor_timeout=60)
+    assert [member.document["userType"] for member in page.resources] == expected
+
+
 # The plan of the page statement that list requests run (ORDER BY creation time, LIMIT). For a boolean or a range
 # the planner may walk the account's order index (ix_members_live_order) instead, filtering as it goes: still no
 # scan of the table, and it stops after one page.
@@ -97,13 +130,7 @@ def crowd(migrated_db: Database) -> str:
         domain = unique_domain()
         account = enterprise(conn, f"crowd-{uuid.uuid4()}", (domain,))
         for i in range(3000):
-            body = {
-                "userName": f"user{i}@{domain}",
-                "externalId": f"ext-{i}",
-                "displayName": f"User {i}",
-                "emails": [{"value": f"user{i}@{domain}", "type": "work", "primary": True}],
-                "active": i % 10 != 0,
-            }
+            body = employee(f"user{i}@{domain}", externalId=f"ext-{i}", displayName=f"User {i}", active=i % 10 != 0)
             member_store.insert_member(
                 conn,
                 member_store.Member(

@@ -21,18 +21,14 @@ from scimkeeper.scim.schema import USER_RESOURCE
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
 from scimkeeper.storage.tables import member_emails
+from tests.documents import employee
 from tests.integration.conftest import NOW, enterprise, unique_domain
 
 
 def user(user_name: str, **extra: Any) -> dict[str, Any]:
-    body = {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": user_name,
-        "name": {"givenName": "Ada", "familyName": "Lovelace"},
-        "emails": [{"value": user_name, "type": "work", "primary": True}],
-        **extra,
-    }
-    return parse_resource(body, USER_RESOURCE)
+    return parse_resource(
+        employee(user_name, name={"givenName": "Ada", "familyName": "Lovelace"}, **extra), USER_RESOURCE
+    )
 
 
 def test_provisioned_member_reads_back_with_active_default_true(conn: Connection, account: Account) -> None:
@@ -55,8 +51,11 @@ def test_user_name_is_unique_case_insensitively(conn: Connection, account: Accou
 def test_same_user_name_in_two_accounts_is_allowed(conn: Connection, account: Account) -> None:
     """Uniqueness is per account."""
     other = enterprise(conn, "Globex", ("globex.com",))
-    members.provision(conn, account, user("ada", emails=[{"value": "ada@acme.com"}]), actor=OPERATOR, now=NOW)
-    assert members.provision(conn, other, user("ada", emails=[{"value": "ada@globex.com"}]), actor=OPERATOR, now=NOW)
+    ours = members.provision(conn, account, user("ada", emails=[{"value": "ada@acme.com"}]), actor=OPERATOR, now=NOW)
+    theirs = members.provision(conn, other, user("ada", emails=[{"value": "ada@globex.com"}]), actor=OPERATOR, now=NOW)
+    assert (theirs.account_id, theirs.document["userName"]) == (other.id, "ada")
+    assert theirs.id != ours.id
+    assert members.get(conn, account, ours.id).document["emails"] == [{"value": "ada@acme.com"}]
 
 
 def test_member_of_another_account_is_not_found(conn: Connection, account: Account) -> None:

@@ -29,6 +29,7 @@ from scimkeeper.domain.audit import OPERATOR
 from scimkeeper.storage import migrate
 from scimkeeper.storage.db import Database
 from scimkeeper.web.app import create_app
+from tests.documents import employee
 from tests.integration.conftest import NOW, enterprise
 
 DOMAIN = "acme.com"
@@ -94,13 +95,7 @@ class Client:
         return response, self.trace.take()
 
     def create(self, n: int) -> dict[str, Any]:
-        body = {
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": f"user{n}@{DOMAIN}",
-            "name": {"givenName": "Ada", "familyName": f"Lovelace {n}"},
-            "emails": [{"value": f"user{n}@{DOMAIN}", "type": "work", "primary": True}],
-            "active": True,
-        }
+        body = employee(f"user{n}@{DOMAIN}", name={"givenName": "Ada", "familyName": f"Lovelace {n}"}, active=True)
         response, _ = self.request("POST", "/Users", json=body)
         assert response.status_code == 201, response.text
         created: dict[str, Any] = response.json()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -28,10 +28,14 @@ def request(**scope: Any) -> Request:
     return Request({**base, **scope})
 
 
-def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+def run(main: Callable[[], Awaitable[T]]) -> T:
     """`asyncio.run` in a thread of its own: the browser tests leave Playwright's event loop running in this one."""
+
+    async def awaited() -> T:
+        return await main()
+
     with ThreadPoolExecutor(1) as thread:
-        return thread.submit(lambda: asyncio.run(main())).result()
+        return thread.submit(lambda: asyncio.run(awaited())).result()
 
 
 def body(response: Any) -> Any:
@@ -143,7 +147,8 @@ def test_a_declared_flavour_is_the_one_starlette_errors_are_answered_in() -> Non
 
     middleware = declare(Flavour.HTML)
     declared = middleware.cls(app, *middleware.args, **middleware.kwargs)
-    run(lambda: declared({"type": "http"}, None, None))
+    unused: Any = None  # the middleware neither receives nor sends
+    run(lambda: declared({"type": "http"}, unused, unused))
     assert seen == [Flavour.HTML]
     marked = run(lambda: on_error(request(**{FLAVOUR: Flavour.HTML}), domain.NotAllowed("no")))
     unmarked = run(lambda: on_error(request(), domain.NotAllowed("no")))

@@ -162,7 +162,7 @@ def filter_values(f: Filter) -> list[CompValue]:
                 pending += (right, left)
             case Not(inner) | ValuePath(_, inner):
                 pending.append(inner)
-            case Present():
+            case Present():  # pragma: no branch - Filter is a closed union: nothing falls through
                 pass
     return values
 

@@ -196,7 +196,7 @@ class _Compiler:
                 return self.present(filter_target(path, self.resource_type))
             case Compare(path, op, value):
                 return self.compare(filter_target(path, self.resource_type), op, value)
-            case ValuePath(path, inner):
+            case ValuePath(path, inner):  # pragma: no branch - Filter is a closed union: nothing falls through
                 return self.value_path(value_path_target(filter_target(path, self.resource_type)), inner)
 
     # --- leaves on the resource ---------------------------------------------------------------------------
@@ -330,10 +330,10 @@ class _Elements:
         return self._present(sub)
 
     def _present(self, sub: Attribute | None) -> Predicate:
-        raise NotImplementedError
+        raise NotImplementedError  # pragma: no cover - abstract: _ChildElements and _JsonElements override it
 
     def compare(self, sub: Attribute | None, op: CompareOp, bound: _Slot) -> Predicate:
-        raise NotImplementedError
+        raise NotImplementedError  # pragma: no cover - abstract: _ChildElements and _JsonElements override it
 
     def filter(self, f: Filter, parent: Resolved) -> Predicate:
         match f:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import json
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +28,8 @@ from scimkeeper.scim.schema import (
     ResourceType,
     Schema,
 )
+from tests.documents import recorded
 
-DOCUMENTS = Path(__file__).parents[2] / "data" / "documents"
 USER_ID = "2819c223-7f76-453a-919d-413861904646"
 NOW = datetime(2026, 11, 29, 4, 12, 0, 123456, tzinfo=UTC)
 
@@ -79,11 +77,6 @@ WIDGET_RESOURCE = ResourceType(
 )
 
 
-def load(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((DOCUMENTS / name).read_text())
-    return document
-
-
 def meta_of(body: dict[str, Any]) -> Meta:
     meta = body["meta"]
     return Meta(
@@ -112,7 +105,7 @@ def render_user(document: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def full_user() -> dict[str, Any]:
     """The RFC 7643 §8.3 enterprise user, parsed and rendered."""
-    body = load("rfc7643_8_3_enterprise_user.json")
+    body = recorded("rfc7643_8_3_enterprise_user")
     return render_resource(
         parse_resource(body, USER_RESOURCE), resource_type=USER_RESOURCE, id=USER_ID, meta=meta_of(body)
     )
@@ -123,7 +116,7 @@ def full_user() -> dict[str, Any]:
 
 def test_full_user_round_trips_without_password_and_groups() -> None:
     """Parsing and rendering the RFC 7643 §8.2 user keeps every attribute but password and readOnly groups."""
-    body = load("rfc7643_8_2_full_user.json")
+    body = recorded("rfc7643_8_2_full_user")
     rendered = render_resource(
         parse_resource(body, USER_RESOURCE), resource_type=USER_RESOURCE, id=body["id"], meta=meta_of(body)
     )
@@ -133,7 +126,7 @@ def test_full_user_round_trips_without_password_and_groups() -> None:
 
 def test_enterprise_user_round_trips_without_read_only_manager_display_name() -> None:
     """The RFC 7643 §8.3 user round-trips; manager.displayName is readOnly and so not taken from input."""
-    body = load("rfc7643_8_3_enterprise_user.json")
+    body = recorded("rfc7643_8_3_enterprise_user")
     rendered = render_resource(
         parse_resource(body, USER_RESOURCE), resource_type=USER_RESOURCE, id=body["id"], meta=meta_of(body)
     )
@@ -150,14 +143,14 @@ def test_rendered_enterprise_user_is_valid_for_scim2_models(full_user: dict[str,
 
 def test_canonical_document_is_a_valid_creation_request_for_scim2_models() -> None:
     """scim2_models accepts the canonical document of the §8.3 user as a creation request."""
-    document = parse_resource(load("rfc7643_8_3_enterprise_user.json"), USER_RESOURCE)
+    document = parse_resource(recorded("rfc7643_8_3_enterprise_user"), USER_RESOURCE)
     parsed = User[EnterpriseUser].model_validate(document, scim_ctx=Context.RESOURCE_CREATION_REQUEST)
     assert parsed.user_name == "bjensen@example.com"
 
 
 def test_okta_create_body_keeps_profile_and_drops_password_and_groups() -> None:
     """Okta's POST /Users body becomes a document without password or the empty groups list."""
-    assert parse_resource(load("okta_create_user.json"), USER_RESOURCE) == {
+    assert parse_resource(recorded("okta_create_user"), USER_RESOURCE) == {
         "schemas": [USER_SCHEMA_URN],
         "externalId": "00ujl29u0le5T6Aj10h7",
         "userName": "test.user@okta.local",
@@ -171,7 +164,7 @@ def test_okta_create_body_keeps_profile_and_drops_password_and_groups() -> None:
 
 def test_entra_create_body_keeps_the_enterprise_extension_and_drops_meta() -> None:
     """Entra ID's POST /Users body keeps the extension and drops meta and the empty roles list."""
-    document = parse_resource(load("entra_create_user.json"), USER_RESOURCE)
+    document = parse_resource(recorded("entra_create_user"), USER_RESOURCE)
     assert document["schemas"] == [USER_SCHEMA_URN, ENTERPRISE_USER_URN]
     assert document[ENTERPRISE_USER_URN] == {
         "employeeNumber": "1234",
@@ -184,7 +177,7 @@ def test_entra_create_body_keeps_the_enterprise_extension_and_drops_meta() -> No
 
 def test_parsing_a_canonical_document_returns_it_unchanged() -> None:
     """parse_resource is idempotent, so a patched canonical document can be validated again."""
-    document = parse_resource(load("rfc7643_8_3_enterprise_user.json"), USER_RESOURCE)
+    document = parse_resource(recorded("rfc7643_8_3_enterprise_user"), USER_RESOURCE)
     assert parse_resource(copy.deepcopy(document), USER_RESOURCE) == document
 
 

@@ -115,8 +115,9 @@ def test_huge_integer_is_kept_exactly() -> None:
 def test_ast_is_immutable() -> None:
     """AST nodes are frozen dataclasses."""
     f = parse_filter("title pr")
+    assert isinstance(f, Present)
     with pytest.raises(AttributeError):
-        f.path = attr("x")  # type: ignore[misc]
+        f.path = attr("x")  # type: ignore[misc]  # the assignment a frozen dataclass refuses is the point
 
 
 def test_format_uses_lowercase_keywords_and_single_spaces() -> None:

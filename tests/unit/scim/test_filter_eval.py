@@ -11,30 +11,14 @@ import pytest
 from scimkeeper.scim.errors import InvalidFilter
 from scimkeeper.scim.filter import AttrPath, Compare, ValuePath, parse_filter
 from scimkeeper.scim.filter_eval import matches, matches_resource, resource_predicate, value_predicate
-from scimkeeper.scim.schema import USER, USER_RESOURCE, Attribute, ResourceType, Schema
+from scimkeeper.scim.schema import USER, USER_RESOURCE, Attribute
+from tests.gadget import GADGET_RESOURCE
 
 VECTORS = json.loads((Path(__file__).parents[2] / "data" / "filters" / "evaluate.json").read_text("utf-8"))
 RESOURCES: dict[str, dict[str, Any]] = VECTORS["resources"]
 MATCHING = [case for case in VECTORS["cases"] if "matches" in case]
 FAILING = [case for case in VECTORS["cases"] if "error" in case]
 EMAILS = next(attribute for attribute in USER.attributes if attribute.name == "emails")
-
-# A schema with the attribute types the User schema lacks.
-GADGET = Schema(
-    id="urn:example:schemas:Gadget",
-    name="Gadget",
-    description="Test schema",
-    attributes=(
-        Attribute("label", "string"),
-        Attribute("code", "string", case_exact=True),
-        Attribute("size", "integer"),
-        Attribute("weight", "decimal"),
-        Attribute("blob", "binary"),
-        Attribute("builtAt", "dateTime"),
-        Attribute("tags", "string", multi_valued=True),
-    ),
-)
-GADGET_RESOURCE = ResourceType(id="Gadget", name="Gadget", endpoint="/Gadgets", description="", schema=GADGET)
 
 
 def selected(text: str) -> list[str]:

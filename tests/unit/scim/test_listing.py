@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from scim2_models import Context, ListResponse, User
+from scim2_models import Context, EnterpriseUser, ListResponse, User
 
 from scimkeeper.scim.errors import InvalidValue
 from scimkeeper.scim.listing import (
@@ -13,6 +13,7 @@ from scimkeeper.scim.listing import (
     list_response,
     parse_index_paging,
 )
+from tests.documents import user
 
 
 def page(start_index: str | None, count: str | None) -> IndexPage:
@@ -85,7 +86,7 @@ def test_non_integer_text_is_invalid_value(start_index: str | None, count: str |
 
 def test_list_response_counts_the_resources_on_the_page() -> None:
     """itemsPerPage is the number of resources returned, totalResults what the caller says."""
-    resources = [{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "1", "userName": "a"}]
+    resources = [user("a", id="1")]
     assert list_response(resources, total_results=7, start_index=3) == {
         "schemas": [LIST_RESPONSE_URN],
         "totalResults": 7,
@@ -102,8 +103,29 @@ def test_empty_list_response_still_has_resources() -> None:
 
 def test_list_response_is_valid_for_scim2_models() -> None:
     """scim2_models reads the ListResponse as a search response."""
-    resources = [{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "1", "userName": "a"}]
+    resources = [user("a", id="1")]
     document = list_response(resources, total_results=1, start_index=1)
-    parsed = ListResponse[User].model_validate(document, scim_ctx=Context.SEARCH_RESPONSE)
+    parsed = ListResponse[User[EnterpriseUser]].model_validate(document, scim_ctx=Context.SEARCH_RESPONSE)
     assert parsed.resources is not None
     assert parsed.resources[0].user_name == "a"
+
+
+def test_cursor_list_response_has_cursors_and_no_start_index() -> None:
+    """RFC 9865: a cursor page names the next and previous cursors that exist, and no startIndex."""
+    document = list_response([], total_results=4, start_index=None, next_cursor="n", previous_cursor="p")
+    assert document == {
+        "schemas": [LIST_RESPONSE_URN],
+        "totalResults": 4,
+        "itemsPerPage": 0,
+        "nextCursor": "n",
+        "previousCursor": "p",
+        "Resources": [],
+    }
+
+
+def test_first_and_last_cursor_pages_leave_out_the_cursor_that_does_not_exist() -> None:
+    """The first page has no previousCursor, the last no nextCursor."""
+    first = list_response([], total_results=4, start_index=None, next_cursor="n")
+    last = list_response([], total_results=4, start_index=None, previous_cursor="p")
+    assert ("nextCursor" in first, "previousCursor" in first) == (True, False)
+    assert ("nextCursor" in last, "previousCursor" in last) == (False, True)

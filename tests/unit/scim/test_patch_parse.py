@@ -19,16 +19,9 @@ from scimkeeper.scim.errors import (
 from scimkeeper.scim.filter import AttrPath, PatchPath, parse_path
 from scimkeeper.scim.patch import MAX_OPERATIONS, PATCH_OP_URN, PatchOperation, apply_patch, parse_patch_request
 from scimkeeper.scim.schema import USER_RESOURCE, USER_SCHEMA_URN
+from tests.documents import bjensen
 
-BJENSEN = parse_resource(
-    {
-        "schemas": [USER_SCHEMA_URN],
-        "userName": "bjensen",
-        "active": True,
-        "emails": [{"value": "bjensen@example.com", "type": "work", "primary": True}],
-    },
-    USER_RESOURCE,
-)
+BJENSEN = parse_resource(bjensen(), USER_RESOURCE)
 
 
 def body(*operations: object) -> dict[str, Any]:
@@ -66,7 +59,9 @@ def test_missing_schemas_is_tolerated() -> None:
 
 def test_schemas_match_case_insensitively() -> None:
     """The PatchOp URN in schemas is compared case-insensitively."""
-    assert parse_patch_request({"schemas": [PATCH_OP_URN.upper()], "Operations": [{"op": "remove", "path": "title"}]})
+    upper = parse_patch_request({"schemas": [PATCH_OP_URN.upper()], "Operations": [{"op": "remove", "path": "title"}]})
+    assert upper == parse_patch_request({"schemas": [PATCH_OP_URN], "Operations": [{"op": "remove", "path": "title"}]})
+    assert len(upper) == 1
 
 
 @pytest.mark.parametrize("schemas", [["urn:ietf:params:scim:schemas:core:2.0:User"], PATCH_OP_URN])
@@ -276,7 +271,7 @@ def test_extension_value_must_be_an_object() -> None:
 
 def test_unknown_sub_attribute_in_value_is_refused() -> None:
     """A value with a sub-attribute the schema lacks is refused by the re-validation."""
-    with pytest.raises(InvalidSyntax, match=r'^Operation 1 \(add emails\): Unknown attribute "emails\[1\]\.label"'):
+    with pytest.raises(InvalidSyntax, match=r'^Operation 1 \(add emails\): Unknown attribute "emails\[2\]\.label"'):
         patch({"op": "add", "path": "emails", "value": [{"value": "b@example.com", "label": "x"}]})
 
 
@@ -305,7 +300,7 @@ def test_unknown_sub_attribute_merged_into_a_complex_value_is_refused() -> None:
 
 def test_bare_string_for_a_multi_valued_complex_attribute_is_invalid_value() -> None:
     """emails takes objects; a bare string is refused by the re-validation."""
-    with pytest.raises(InvalidValue, match=r"emails\[1\] must be an object"):
+    with pytest.raises(InvalidValue, match=r"emails\[2\] must be an object"):
         patch({"op": "add", "path": "emails", "value": "babs@example.com"})
 
 

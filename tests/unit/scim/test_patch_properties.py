@@ -12,21 +12,9 @@ from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.errors import ScimError
 from scimkeeper.scim.patch import PATCH_OP_URN, apply_patch, parse_patch_request
 from scimkeeper.scim.schema import ENTERPRISE_USER_URN, USER_RESOURCE, USER_SCHEMA_URN
+from tests.documents import bjensen
 
-BJENSEN = parse_resource(
-    {
-        "schemas": [USER_SCHEMA_URN, ENTERPRISE_USER_URN],
-        "userName": "bjensen",
-        "name": {"familyName": "Jensen", "givenName": "Barbara"},
-        "active": True,
-        "emails": [
-            {"value": "bjensen@example.com", "type": "work", "primary": True},
-            {"value": "babs@jensen.org", "type": "home"},
-        ],
-        ENTERPRISE_USER_URN: {"department": "Tours", "manager": {"value": "m1"}},
-    },
-    USER_RESOURCE,
-)
+BJENSEN = parse_resource(bjensen(), USER_RESOURCE)
 PATHS = [
     "title", "userName", "UserName", "active", "name", "name.givenName", "emails", "Emails.Value", "emails.primary",
     'emails[type eq "work"]', 'emails[type eq "work"].value', 'emails[primary eq "True"].type',

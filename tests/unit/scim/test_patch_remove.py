@@ -17,23 +17,10 @@ from scimkeeper.scim.schema import (
     USER_SCHEMA_URN,
     ResourceType,
 )
+from tests.documents import bjensen, user
 
-BJENSEN = parse_resource(
-    {
-        "schemas": [USER_SCHEMA_URN, ENTERPRISE_USER_URN],
-        "userName": "bjensen",
-        "name": {"familyName": "Jensen", "givenName": "Barbara"},
-        "title": "Tour Guide",
-        "active": True,
-        "emails": [
-            {"value": "bjensen@example.com", "type": "work", "primary": True},
-            {"value": "babs@jensen.org", "type": "home"},
-        ],
-        ENTERPRISE_USER_URN: {"department": "Tours", "manager": {"value": "m1"}},
-    },
-    USER_RESOURCE,
-)
-BARE = parse_resource({"schemas": [USER_SCHEMA_URN], "userName": "bare"}, USER_RESOURCE)
+BJENSEN = parse_resource(bjensen(), USER_RESOURCE)
+BARE = parse_resource(user("bare"), USER_RESOURCE)
 GUIDES = parse_resource(
     {
         "schemas": [GROUP_SCHEMA_URN],

@@ -17,21 +17,13 @@ from scimkeeper.scim.schema import (
     ResourceType,
     Schema,
 )
+from tests.documents import bjensen
 
 BJENSEN = parse_resource(
-    {
-        "schemas": [USER_SCHEMA_URN, ENTERPRISE_USER_URN],
-        "userName": "bjensen",
-        "name": {"familyName": "Jensen", "givenName": "Barbara"},
-        "title": "Tour Guide",
-        "active": True,
-        "emails": [
-            {"value": "bjensen@example.com", "type": "work", "primary": True},
-            {"value": "babs@jensen.org", "type": "home"},
-            {"value": "b@jensen.example", "type": "work"},
-        ],
-        ENTERPRISE_USER_URN: {"department": "Tours", "manager": {"value": "m1", "$ref": "../Users/m1"}},
-    },
+    bjensen(
+        emails=[*bjensen()["emails"], {"value": "b@jensen.example", "type": "work"}],
+        **{ENTERPRISE_USER_URN: {"department": "Tours", "manager": {"value": "m1", "$ref": "../Users/m1"}}},
+    ),
     USER_RESOURCE,
 )
 

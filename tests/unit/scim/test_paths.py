@@ -140,9 +140,13 @@ def test_inner_name_with_a_urn_or_a_dot_is_refused(inner: AttrPath) -> None:
 
 def test_attribute_in_the_core_schema_includes_the_common_attributes() -> None:
     """The core schema holds id, externalId and meta; an extension does not."""
-    assert attribute_in(USER, "ID", USER_RESOURCE) is not None
+    common_id = attribute_in(USER, "ID", USER_RESOURCE)
+    assert common_id is not None
+    assert (common_id.name, common_id.mutability, common_id.returned) == ("id", "readOnly", "always")
     assert attribute_in(ENTERPRISE_USER, "id", USER_RESOURCE) is None
-    assert attribute_in(ENTERPRISE_USER, "Department", USER_RESOURCE) is not None
+    department = attribute_in(ENTERPRISE_USER, "Department", USER_RESOURCE)
+    assert department is not None
+    assert (department.name, department.type) == ("department", "string")
 
 
 def test_whole_schema_is_a_bare_urn() -> None:
