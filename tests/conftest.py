@@ -9,10 +9,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from psycopg import sql
 
 from scimkeeper.storage import migrate
 from scimkeeper.storage.db import Database
+
+# Under CI the property tests draw the same examples on every run, so that a run (and the coverage `scripts/test`
+# holds scim/ to) never depends on which examples were drawn; local runs draw new ones and keep exploring.
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 POSTGRES_ADMIN_URL = os.environ.get("SCIMKEEPER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
