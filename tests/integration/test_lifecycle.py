@@ -19,7 +19,6 @@ from scimkeeper.domain.vocabulary import ActorType
 from scimkeeper.scim.documents import parse_resource
 from scimkeeper.scim.patch import parse_patch_request
 from scimkeeper.scim.schema import USER_RESOURCE
-from scimkeeper.storage import changes
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.db import Database
 from tests.documents import user
@@ -58,24 +57,6 @@ def test_deactivation_flags_for_suspension_and_starts_the_clock(conn: Connection
         conn, account, member.id, body("ada", title="X", active=False), actor=IDP, now=T + timedelta(days=11)
     )
     assert renamed.deprovisioned_at == T
-
-
-def test_every_change_raises_the_account_change_sequence_by_one(conn: Connection, account: Account) -> None:
-    """Provision, deactivate, removal and the purge raise it (the paging hints key on it); a PATCH that changes
-    nothing does not."""
-    seen = [changes.current(conn, account.id)]
-    ada = members.provision(conn, account, body("ada"), actor=IDP, now=T)
-    seen.append(changes.current(conn, account.id))
-    set_active(conn, account, ada.id, False, T)
-    seen.append(changes.current(conn, account.id))
-    set_active(conn, account, ada.id, False, T)  # already inactive: nothing changes
-    seen.append(changes.current(conn, account.id))
-    bob = members.provision(conn, account, body("bob", active=False), actor=IDP, now=T)
-    members.remove(conn, account, ada.id, actor=IDP, now=T)
-    seen.append(changes.current(conn, account.id))
-    assert purge(conn, T + timedelta(days=31)) == [(bob.id, account.id)]
-    seen.append(changes.current(conn, account.id))
-    assert [n - seen[0] for n in seen] == [0, 1, 2, 2, 4, 5]
 
 
 def test_reactivation_within_the_window_restores_the_same_member(conn: Connection, account: Account) -> None:

@@ -23,7 +23,6 @@ from scimkeeper.scim import etags
 from scimkeeper.scim.patch import PatchOperation, apply_patch
 from scimkeeper.scim.query import ListRequest
 from scimkeeper.scim.schema import USER_RESOURCE
-from scimkeeper.storage import changes
 from scimkeeper.storage import members as store
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.errors import UniqueViolation
@@ -219,10 +218,6 @@ def purge_batch(
         if store.purge_member(conn, member_id, cutoff, now):
             audit.record(conn, actor, Action.MEMBER_PURGED, member_id, account_id=account_id, now=now)
             purged.append((member_id, account_id))
-    # Once per account, in one order: a batch spans accounts, and two purges (two processes) that raised the
-    # same accounts' sequences in different orders could deadlock on PostgreSQL.
-    for account_id in sorted({account_id for _, account_id in purged}):
-        changes.record_change(conn, account_id)
     return purged
 
 

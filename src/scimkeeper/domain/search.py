@@ -3,27 +3,29 @@ paging (RFC 9865), over the resource's `storage.listings.Listings`.
 
 Index paging is what Okta's import uses: `startIndex=1, 101, 201, ...`. Counting the members and skipping
 `startIndex - 1` of them grows with the account, so `PagingHints` remembers where each page ended and the total;
-the next page then starts by key. A hint is used only while the account's change sequence (`storage.changes`:
-one number every process reads from the database, raised by every change) is the one it was taken at, so
-answers are the same as without hints, whatever any process's clock says.
+the next page then starts by key. A hint is used only while no resource of its type in the account has changed
+since it was taken (one index probe), so answers are the same as without hints.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from threading import Lock
 from typing import Generic, TypeVar
 
 from sqlalchemy import Connection
 
 from scimkeeper.scim.query import Cursor, ListRequest, decode_cursor, encode_cursor
-from scimkeeper.storage import changes
 from scimkeeper.storage.accounts import Account
 from scimkeeper.storage.listings import Listing, Listings, Position
 
 E = TypeVar("E")
+
+# Writes are stamped with their transaction's start time; one that started before a hint was taken may commit
+# after it. Hints therefore distrust any change stamped up to this long before they were taken.
+HINT_MARGIN = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Page(Generic[E]):
 class _Hint:
     after: Position | None  # the position of member startIndex - 1 (None: before the first)
     total: int
-    seq: int  # the account's change sequence when the page was read
+    taken_at: datetime
 
 
 _HintKey = tuple[str, str, str, int]  # (resource type, account id, request fingerprint, start index)
@@ -80,7 +82,7 @@ def search(
     """Run a list or search request on a resource's listings: its filter, order, and index or cursor paging."""
     listing = Listing(request.filter, request.sort_by, request.descending)
     if request.cursor is None:
-        return _index_page(conn, account, request, listings, listing, hints=hints)
+        return _index_page(conn, account, request, listings, listing, now=now, hints=hints)
     return _cursor_page(conn, account, request, listings, listing, now=now, cursor_timeout=cursor_timeout)
 
 
@@ -91,26 +93,25 @@ def _index_page(
     listings: Listings[E],
     listing: Listing,
     *,
+    now: datetime,
     hints: PagingHints | None,
 ) -> Page[E]:
     start, count = request.page.start_index, request.page.count
     key = (listings.resource_type.name, account.id, request.fingerprint)
-    # A first page needs no hint (it starts at the start); a lookup of one row has no next page to hint at.
+    # A first page needs no hint (it starts at the start); only a full page may have a next one to hint at.
     hint = hints.get((*key, start)) if hints and start > 1 else None
-    leaves_hint = hints is not None and count > 0 and not listings.selects_at_most_one(listing)
-    # Read before the rows: a change committed in between makes the hint stale, never a stale hint look fresh.
-    seq = changes.current(conn, account.id) if hint is not None or leaves_hint else 0
-    if hint is not None and hint.seq != seq:
+    if hint is not None and listings.changed_since(conn, account.id, hint.taken_at - HINT_MARGIN):
         hint = None
     if hint is not None:
-        total = hint.total
+        total, taken_at = hint.total, hint.taken_at
         rows = listings.seek(conn, account.id, listing, after=hint.after, limit=count) if count else []
     else:
+        taken_at = now
         rows = listings.page(conn, account.id, listing, offset=start - 1, limit=count) if count else []
         # A first page that is not full holds every match: Okta's `userName eq` lookup needs no COUNT(*).
         total = len(rows) if start == 1 and len(rows) < count else listings.count(conn, account.id, listing)
-    if hints is not None and leaves_hint and len(rows) == count:  # only a full page may have a next one
-        hints.put((*key, start + count), _Hint(rows[-1][1], total, seq))
+    if hints is not None and count and len(rows) == count:  # a lookup's page (not full) leaves no hint
+        hints.put((*key, start + count), _Hint(rows[-1][1], total, taken_at))
     return Page(total, [entity for entity, _ in rows], start_index=start)
 
 

@@ -56,6 +56,7 @@ class Listed(Generic[E]):
     entity: Callable[[Sequence[Any]], E]  # what a row of `columns` becomes
     live: ColumnElement[bool]  # rows that exist (not removed)
     created: Column[Any]  # the default order
+    updated: Column[Any]  # when a row was last created, changed or removed (`changed_since`)
     layout: Callable[[str], Layout]  # per dialect, scoped to the account by `ACCOUNT`
     resource_type: ResourceType
     never_null: frozenset[str] = frozenset()  # names of sort columns that are never NULL on live rows
@@ -90,10 +91,18 @@ class Listings(Generic[E]):
         self._lock = Lock()
         self.id = listed.table.c.id
         self.account = listed.table.c.account_id
+        updated = listed.updated
+        self._changed_since = Prepared(
+            select(self.id).where(self.account == ACCOUNT, updated >= bindparam("since", type_=updated.type)).limit(1)
+        )
 
     @property
     def resource_type(self) -> ResourceType:
         return self.listed.resource_type
+
+    def changed_since(self, conn: Connection, account_id: str, since: Any) -> bool:
+        """Whether any row of the account was created, changed or removed at or after `since` (an index probe)."""
+        return self._changed_since.first(conn, account_id=account_id, since=since) is not None
 
     def count(self, conn: Connection, account_id: str, listing: Listing) -> int:
         row = self._run(conn, listing, ("count",), account_id=account_id)
@@ -208,7 +217,7 @@ class Listings(Generic[E]):
             # At most one row needs no order: and without one, PostgreSQL cannot prefer walking the order's index
             # (filtering every member of the account) over the unique index, as it did when its statistics lagged
             # behind a bulk import (111 lookups/s at 20,000 members).
-            if not self.selects_at_most_one(listing):
+            if not self._selects_one(listing):
                 rows = rows.order_by(*self._order(key, self.id, descending))
             return _Statement(Prepared(rows), parameters)
         # By offset: ids and keys first (an index-only scan past the offset), then the rows of just that page.
@@ -227,7 +236,7 @@ class Listings(Generic[E]):
         )
         return _Statement(Prepared(statement), parameters)
 
-    def selects_at_most_one(self, listing: Listing) -> bool:
+    def _selects_one(self, listing: Listing) -> bool:
         """Whether the filter is `attr eq value` on an attribute unique per account (Okta's userName lookup)."""
         match listing.filter:
             case Compare(AttrPath(urn, attr, None), "eq", str()):

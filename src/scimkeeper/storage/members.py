@@ -20,7 +20,6 @@ from sqlalchemy import (
 from scimkeeper.scim.filter_sql import ChildTable, Layout
 from scimkeeper.scim.keys import search_document
 from scimkeeper.scim.schema import USER_RESOURCE
-from scimkeeper.storage.changes import record_change
 from scimkeeper.storage.errors import unique
 from scimkeeper.storage.listings import ACCOUNT, Listed, Listings
 from scimkeeper.storage.prepared import Prepared
@@ -137,7 +136,6 @@ def insert_member(conn: Connection, member: Member) -> None:
             **_changed_values(member, indexed),
         )
     _INSERT_EMAIL.execute_many(conn, _email_rows(member, indexed["search_document"]))
-    record_change(conn, member.account_id)
 
 
 def update_member(conn: Connection, member: Member) -> None:
@@ -149,7 +147,6 @@ def update_member(conn: Connection, member: Member) -> None:
         )
     _DELETE_EMAILS.execute(conn, member_id=member.id)
     _INSERT_EMAIL.execute_many(conn, _email_rows(member, indexed["search_document"]))
-    record_change(conn, member.account_id)
 
 
 # By primary key and account; liveness is checked on the row (see _UPDATE_MEMBER for why not in the SQL).
@@ -183,11 +180,8 @@ def remove_member(conn: Connection, account_id: str, member_id: str, now: dateti
     """Remove a live member of the account at once; False if there is none."""
     query = update(members).where(members.c.id == member_id, members.c.account_id == account_id, _LIVE)
     result = conn.execute(query.values(_erase(now)))
-    if result.rowcount != 1:
-        return False
     conn.execute(delete(member_emails).where(member_emails.c.member_id == member_id))
-    record_change(conn, account_id)
-    return True
+    return result.rowcount == 1
 
 
 def _due(cutoff: datetime) -> list[ColumnElement[bool]]:
@@ -217,10 +211,7 @@ def due_for_purge(conn: Connection, cutoff: datetime, limit: int) -> list[tuple[
 
 
 def purge_member(conn: Connection, member_id: str, cutoff: datetime, now: datetime) -> bool:
-    """Remove the member if it is still due (not reactivated, not removed meanwhile); True if this call did it.
-
-    The caller raises the account's change sequence (`storage.changes`): a purge batch spans accounts.
-    """
+    """Remove the member if it is still due (not reactivated, not removed meanwhile); True if this call did it."""
     result = conn.execute(update(members).where(members.c.id == member_id, *_due(cutoff)).values(_erase(now)))
     if result.rowcount != 1:
         return False
@@ -290,6 +281,7 @@ LISTINGS = Listings(
         entity=_member,
         live=_LIVE,
         created=members.c.created_at,
+        updated=members.c.updated_at,
         layout=_layout,
         resource_type=USER_RESOURCE,
         never_null=frozenset({"user_name_key"}),  # NULL only on tombstones, which listings exclude

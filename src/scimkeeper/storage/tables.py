@@ -7,7 +7,6 @@ on userName, externalId, emails.value and displayName are index lookups, never s
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -225,14 +224,3 @@ signin_failures = Table(
 )
 Index(None, signin_failures.c.email, signin_failures.c.at)
 Index(None, signin_failures.c.client, signin_failures.c.at)
-
-
-# The account's change sequence: raised in the transaction of every change to its members. Every process reads the
-# same number from the database, so whether anything changed since a paging hint was taken does not depend on any
-# process's clock. An account without a row has changed nothing yet (sequence 0).
-account_changes = Table(
-    "account_changes",
-    metadata,
-    Column("account_id", String(36), ForeignKey("accounts.id"), primary_key=True),
-    Column("seq", BigInteger, nullable=False),
-)
