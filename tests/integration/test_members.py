@@ -178,6 +178,27 @@ def test_paging_hints_give_the_same_pages_and_notice_changes(conn: Connection, a
     assert (total, ids) == (6, [m.id for m in created[4:7]])
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (issue [09] item 4): hints trust process clocks to within 30 s. A per-account change "
+    "counter closed it, but its row lock serialised PostgreSQL creates within an account (618 -> 389/s, p99 "
+    "63 -> 168 ms in one run); keying hints on the database's clock is the next step",
+)
+def test_a_change_stamped_by_a_slow_clock_still_makes_the_next_page_recount(conn: Connection, account: Account) -> None:
+    """Members written at NOW; a page read at NOW + 1 h leaves a hint; then a process whose clock is an hour behind
+    removes a member, stamping the change NOW. The next page must still see the removal."""
+    created = [
+        members.provision(conn, account, user(f"u{i}@acme.com"), actor=OPERATOR, now=NOW + timedelta(seconds=i))
+        for i in range(6)
+    ]
+    ids = [m.id for m in created]
+    hints = search.PagingHints()
+    later = NOW + timedelta(hours=1)
+    assert listed(conn, account, 1, 3, hints=hints, now=later) == (6, ids[0:3])
+    members.remove(conn, account, created[0].id, actor=OPERATOR, now=NOW + timedelta(seconds=10))
+    assert listed(conn, account, 4, 3, hints=hints, now=later) == (5, ids[4:6])
+
+
 def listed(
     conn: Connection,
     account: Account,
