@@ -97,9 +97,9 @@ def _index_page(
     hints: PagingHints | None,
 ) -> Page[E]:
     start, count = request.page.start_index, request.page.count
-    key = (listings.resource_type.name, account.id, request.fingerprint)
-    # A first page needs no hint (it starts at the start); only a full page may have a next one to hint at.
-    hint = hints.get((*key, start)) if hints and start > 1 else None
+    # A first page needs no hint (it starts at the start); only a full page may have a next one to hint at. The
+    # key is made only then: a lookup (a first page, not full) never hashes its request.
+    hint = hints.get(_hint_key(listings, account, request, start)) if hints and start > 1 else None
     if hint is not None and listings.changed_since(conn, account.id, hint.taken_at - HINT_MARGIN):
         hint = None
     if hint is not None:
@@ -111,8 +111,12 @@ def _index_page(
         # A first page that is not full holds every match: Okta's `userName eq` lookup needs no COUNT(*).
         total = len(rows) if start == 1 and len(rows) < count else listings.count(conn, account.id, listing)
     if hints is not None and count and len(rows) == count:  # a lookup's page (not full) leaves no hint
-        hints.put((*key, start + count), _Hint(rows[-1][1], total, taken_at))
+        hints.put(_hint_key(listings, account, request, start + count), _Hint(rows[-1][1], total, taken_at))
     return Page(total, [entity for entity, _ in rows], start_index=start)
+
+
+def _hint_key(listings: Listings[E], account: Account, request: ListRequest, start: int) -> _HintKey:
+    return (listings.resource_type.name, account.id, request.fingerprint, start)
 
 
 def _cursor_page(
