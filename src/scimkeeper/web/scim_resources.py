@@ -61,6 +61,16 @@ class Stored(Protocol):
 
 
 E = TypeVar("E", bound=Stored)
+E_co = TypeVar("E_co", bound=Stored, covariant=True)
+P = TypeVar("P")
+P_contra = TypeVar("P_contra", contravariant=True)
+
+
+class _Change(Protocol[P_contra, E_co]):
+    """A domain function that changes one resource with a parsed body: `replace` (a document), `patch` (operations)."""
+
+    def __call__(self, conn: Connection, account: Account, resource_id: str, parsed: P_contra, /, *, actor: Actor,
+                 now: datetime, if_match: str | None) -> E_co: ...  # fmt: skip
 
 
 class ResourceDomain(Protocol[E]):
@@ -173,37 +183,21 @@ class ResourceEndpoints(Generic[E]):
         return self._response(found, request)
 
     async def replace(self, request: Request) -> Response:
-        resource_id = self._id(request)
-        body = await read_body(request, self.max_body_bytes)
-        document = parse_early(lambda: parse_resource(json_body(request, body), self.type))
-
-        def operation(conn: Connection, call: Call) -> E:
-            return self.domain.replace(
-                conn,
-                call.account,
-                resource_id,
-                document.get(),
-                actor=call.actor,
-                now=call.now,
-                if_match=_if_match(request),
-            )
-
-        return self._response(await self.calls.run(request, operation, write=True), request)
+        return await self._change(request, lambda body: parse_resource(body, self.type), self.domain.replace)
 
     async def patch(self, request: Request) -> Response:
+        return await self._change(request, parse_patch_request, self.domain.patch)
+
+    async def _change(self, request: Request, parse: Callable[[Any], P], change: _Change[P, E]) -> Response:
+        """PUT or PATCH: the body parsed before the write transaction, then `change` applied inside it."""
         resource_id = self._id(request)
         body = await read_body(request, self.max_body_bytes)
-        operations = parse_early(lambda: parse_patch_request(json_body(request, body)))
+        parsed = parse_early(lambda: parse(json_body(request, body)))
 
         def operation(conn: Connection, call: Call) -> E:
-            return self.domain.patch(
-                conn,
-                call.account,
-                resource_id,
-                operations.get(),
-                actor=call.actor,
-                now=call.now,
-                if_match=_if_match(request),
+            if_match = _if_match(request)
+            return change(
+                conn, call.account, resource_id, parsed.get(), actor=call.actor, now=call.now, if_match=if_match
             )
 
         return self._response(await self.calls.run(request, operation, write=True), request)
