@@ -127,16 +127,14 @@ class Database:
         an idle timeout) is run again, once, on a new one, after the pool has let go of its other connections
         (a restart closes them all). Reads change nothing, so running one twice is safe.
         """
-        for attempt in (1, 2):
-            engine = self._async("read")
-            try:
-                async with engine.connect() as conn:
-                    return await conn.run_sync(work)
-            except DBAPIError as exc:
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-                await engine.dispose()
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+        engine = self._async("read")
+        try:
+            return await _read_on(engine, work)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        await engine.dispose()
+        return await _read_on(engine, work)
 
     async def run_write(self, work: Callable[[Connection], T]) -> T:
         """`work(conn)` in a write transaction, like `run_read` (PostgreSQL), on a connection checked before use:
@@ -166,6 +164,11 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self._writers.close()
+
+
+async def _read_on(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
+    async with engine.connect() as conn:
+        return await conn.run_sync(work)
 
 
 def _in_transaction(conn: Connection, work: Callable[[Connection], T]) -> T:
