@@ -239,11 +239,11 @@ def remove(
 
     A console admin (not an owner) may not remove a member whose address is an owner's (see `roles`).
     """
-    if roles.role_of(actor, account) == roles.ADMIN:
-        member = get(conn, account, member_id, for_update=True)
-        roles.check_remove(actor, account, member, roles.owner_addresses(conn, account))
-    if if_match is not None:
-        _current(conn, account, member_id, if_match)
+    by_admin = roles.role_of(actor, account) == roles.ADMIN
+    if by_admin or if_match is not None:  # read (and locked) once, for either check
+        current = _current(conn, account, member_id, if_match)
+        if by_admin:
+            roles.check_remove(actor, account, current, roles.owner_addresses(conn, account))
     if not store.remove_member(conn, account.id, member_id, now):
         raise MemberNotFound(f"no user with id {member_id!r}")
     audit.record(conn, actor, Action.MEMBER_REMOVED, member_id, account_id=account.id, now=now)

@@ -256,7 +256,7 @@ class Console:
                     conn, signed_in.account, email, roles.ADMIN, actor=admins.actor(signed_in.user), now=self.clock()
                 )
         except NotAllowed:
-            raise  # not a mistake in the form: the page that says so (see `_guard`)
+            raise  # not a mistake in the form: the error page that says so (`web.errors`)
         except DomainError as exc:
             admins.put_flash(conn, signed_in.session, {"invite_error": str(exc)})
         else:
