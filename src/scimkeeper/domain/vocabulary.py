@@ -50,11 +50,5 @@ class Action(StrEnum):
         return _TARGETS[self.partition(".")[0]]
 
 
-_TARGETS = {
-    "account": Target.ACCOUNT,
-    "token": Target.TOKEN,
-    "app_key": Target.APP_KEY,
-    "domain": Target.DOMAIN,
-    "console": Target.CONSOLE_USER,
-    "member": Target.MEMBER,
-}
+# The word before the dot is the target's value, except for console users' actions (`console.*`).
+_TARGETS = {target.value: target for target in Target} | {"console": Target.CONSOLE_USER}

@@ -38,21 +38,20 @@ class ScimApi:
         clock: Callable[[], datetime],
         metrics: Metrics | None = None,
     ) -> None:
-        self.settings = settings
         limiter = (
             RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
             if settings.rate_limit_per_second > 0
             else None
         )
         self.calls = ScimCalls(transactions, clock, metrics=metrics, limiter=limiter)
-        self.base = settings.scim_base_url
+        base = settings.scim_base_url
         hints = PagingHints()
         limits = query.QueryLimits(default_count=settings.default_page_size, max_count=settings.max_page_size)
         self.users = ResourceEndpoints(
             USER_RESOURCE,
             members,
             self.calls,
-            base_url=self.base,
+            base_url=base,
             limits=limits,
             max_body_bytes=settings.max_body_bytes,
             cursor_timeout=settings.cursor_timeout_seconds,
@@ -76,11 +75,11 @@ class ScimApi:
             cursor_timeout_seconds=settings.cursor_timeout_seconds,
             documentation_uri=None,
         )
-        self.service_provider_config = discovery.service_provider_config(features, base_url=self.base)
+        self.service_provider_config = discovery.service_provider_config(features, base_url=base)
         types = [resource.type for resource in self.resources]
         schemas = {schema.id: schema for t in types for schema in (t.schema, *(ext for ext, _ in t.extensions))}
-        self.resource_types = discovery.resource_type_documents(types, base_url=self.base)
-        self.schemas = discovery.schema_documents(list(schemas.values()), base_url=self.base)
+        self.resource_types = discovery.resource_type_documents(types, base_url=base)
+        self.schemas = discovery.schema_documents(list(schemas.values()), base_url=base)
 
     def routes(self) -> list[tuple[str, str, Endpoint]]:
         """(method, path, endpoint) under /scim/v2, for `web.scim_router`."""

@@ -21,9 +21,6 @@ from scimkeeper.web.errors import Flavour, response_for
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 PARAMETER = "{id}"
-NO_SUCH_ENDPOINT = (
-    "No such SCIM endpoint. The endpoints are /Users, /ServiceProviderConfig, /ResourceTypes and /Schemas."
-)
 
 
 @dataclass(frozen=True)
@@ -51,6 +48,12 @@ class ScimRouter:
             route.endpoints[method] = endpoint
             if method == "GET":
                 route.endpoints.setdefault("HEAD", endpoint)
+        # Named in the 404 of an unknown path: the top-level paths that can be read, as routed (a new resource
+        # type appears here by being routed).
+        readable = sorted(
+            "/" + key[0] for key, route in self._routes.items() if len(key) == 1 and "GET" in route.endpoints
+        )
+        self._no_such_endpoint = f"No such SCIM endpoint. The endpoints are {', '.join(readable)}."
 
     def handles(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/")
@@ -71,7 +74,7 @@ class ScimRouter:
             if route is not None:
                 scope["path_params"] = {"id": parts[1]}
         if route is None:
-            raise NotFound(NO_SUCH_ENDPOINT)
+            raise NotFound(self._no_such_endpoint)
         scope["route"] = route.template
         endpoint = route.endpoints.get(scope["method"])
         if endpoint is None:
